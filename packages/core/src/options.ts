@@ -1,0 +1,90 @@
+/** Connection options and their defaults. Every limit fails the connection before memory grows. */
+import type { ClientExtensionFactory, ServerExtensionFactory } from "./extensions/extension.js";
+import type { UpgradeRequest } from "./handshake/types.js";
+import type { RandomSource } from "./internal/random.js";
+
+/** Options shared by both roles. */
+export interface CommonOptions {
+  /**
+   * Largest message, in bytes after decompression, summed over its fragments. Exceeding it fails
+   * the connection with 1009; a frame header announcing more is refused before any allocation.
+   * Applies in streaming mode too (set `Infinity` there to pass unbounded streams through).
+   * Precedents: websockets 1 MiB, tungstenite 64 MiB, ws 100 MiB.
+   */
+  readonly maxMessageSize?: number;
+  /** Largest single frame payload, in bytes on the wire. Default: `maxMessageSize`. Exceeding it fails with 1009. */
+  readonly maxFrameSize?: number;
+  /**
+   * Most frames one message may span, empty ones included (ws 8.21 fixed a DoS made of empty
+   * fragments). Exceeding it fails with 1009.
+   */
+  readonly maxFragments?: number;
+  /** Largest HTTP head (request or response line plus headers), in bytes. h11 uses 16 KiB. */
+  readonly maxHandshakeSize?: number;
+  /** Most header lines in the HTTP head. Node allows 2000; a request is small in practice. */
+  readonly maxHeaderCount?: number;
+  /** Answer pings automatically with a pong carrying the same payload. */
+  readonly autoPong?: boolean;
+  /** Answer the peer's Close automatically with the same code. */
+  readonly autoClose?: boolean;
+  /** Deliver data as `text-fragment`/`binary-fragment` events as it arrives instead of whole messages. */
+  readonly streaming?: boolean;
+  /** Source of masking keys (client) and handshake keys. Default: pooled `crypto.getRandomValues`. */
+  readonly random?: RandomSource;
+}
+
+/** Server role options. */
+export interface ServerOptions extends CommonOptions {
+  /** Subprotocols this server speaks. By default the first of the client's offers that is listed here wins. */
+  readonly subprotocols?: readonly string[];
+  /** Custom subprotocol choice; must return one of `offered` or `null`. Overrides `subprotocols`. */
+  readonly selectSubprotocol?: (offered: readonly string[], request: UpgradeRequest) => string | null;
+  /** Extensions this server supports, by priority. */
+  readonly extensions?: readonly ServerExtensionFactory[];
+  /** Origin policy: return `false` to refuse the request with 403 before the application sees it. */
+  readonly checkOrigin?: (origin: string | null, request: UpgradeRequest) => boolean;
+}
+
+/** Client role options. */
+export interface ClientOptions extends CommonOptions {
+  /** Host header value; the port is included only when it is not the scheme's default. */
+  readonly host: string;
+  readonly port?: number;
+  readonly secure?: boolean;
+  /** Path and query, for example `/chat?room=1`. Default `/`. */
+  readonly target?: string;
+  readonly origin?: string;
+  /** Subprotocols in preference order. */
+  readonly protocols?: readonly string[];
+  /** Fail the handshake unless the server picks one of `protocols`. */
+  readonly requireProtocol?: boolean;
+  readonly extensions?: readonly ClientExtensionFactory[];
+  /** Extra request headers. Names the handshake owns (Upgrade, Sec-WebSocket-*) are refused. */
+  readonly headers?: ReadonlyArray<readonly [string, string]>;
+  /** Bytes of a non-101 response body kept for the `rejected` event. */
+  readonly maxRejectionBodySize?: number;
+}
+
+/** The defaults, frozen. */
+export const DEFAULTS: {
+  readonly maxMessageSize: number;
+  readonly maxFragments: number;
+  readonly maxHandshakeSize: number;
+  readonly maxHeaderCount: number;
+  readonly maxRejectionBodySize: number;
+  readonly autoPong: boolean;
+  readonly autoClose: boolean;
+  readonly streaming: boolean;
+} = Object.freeze({
+  // 16 MiB: between websockets (1 MiB) and ws (100 MiB); enough for most payloads without letting
+  // one peer pin a large buffer.
+  maxMessageSize: 16 * 1024 * 1024,
+  // 1024 fragments: far beyond what real senders produce (browsers send one frame per message).
+  maxFragments: 1024,
+  maxHandshakeSize: 16 * 1024,
+  maxHeaderCount: 100,
+  maxRejectionBodySize: 64 * 1024,
+  autoPong: true,
+  autoClose: true,
+  streaming: false,
+});
