@@ -11,6 +11,22 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
         },
       },
+      {
+        test: {
+          name: "session",
+          root: "packages/session",
+          include: ["test/**/*.test.ts"],
+        },
+      },
+      {
+        // Real sockets on 127.0.0.1; each test uses short timeouts so the suite stays fast.
+        test: {
+          name: "node",
+          root: "packages/node",
+          include: ["test/**/*.test.ts"],
+          testTimeout: 10_000,
+        },
+      },
     ],
   },
 });

@@ -74,3 +74,4 @@ export function isSendableCloseCode(code: number): boolean {
 
 /** The longest reason that fits a control frame: 125 bytes less the 2-byte code. */
 export const MAX_CLOSE_REASON_BYTES = 123;
+

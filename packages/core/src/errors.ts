@@ -9,8 +9,35 @@
  */
 import { CloseCode } from "./close.js";
 
+/** A stable, machine-readable name for each broken rule. */
+export type ErrorCode =
+  | "RESERVED_OPCODE"
+  | "RESERVED_BITS_SET"
+  | "MASKED_FRAME_FROM_SERVER"
+  | "UNMASKED_FRAME_FROM_CLIENT"
+  | "LENGTH_MSB_SET"
+  | "NON_MINIMAL_LENGTH"
+  | "CONTROL_FRAME_TOO_LONG"
+  | "FRAGMENTED_CONTROL_FRAME"
+  | "UNEXPECTED_CONTINUATION"
+  | "EXPECTED_CONTINUATION"
+  | "INVALID_UTF8"
+  | "INVALID_COMPRESSED_DATA"
+  | "INVALID_CLOSE_PAYLOAD"
+  | "INVALID_CLOSE_CODE"
+  | "MESSAGE_TOO_BIG"
+  | "FRAME_TOO_BIG"
+  | "TOO_MANY_FRAGMENTS"
+  | "BAD_HANDSHAKE"
+  | "HANDSHAKE_REJECTED"
+  | "EXTENSION_NOT_ACCEPTED"
+  | "UNEXPECTED_EOF"
+  | "INVALID_STATE"
+  | "INVALID_ARGUMENT"
+  | "INTERNAL_ERROR";
+
 /** One entry per broken rule, so documentation and tests can iterate over them. */
-export const ERROR_CODES = {
+export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly closeCode: number }>> = {
   // Framing (RFC 6455 §5.2)
   RESERVED_OPCODE: { closeCode: CloseCode.ProtocolError },
   RESERVED_BITS_SET: { closeCode: CloseCode.ProtocolError },
@@ -33,7 +60,6 @@ export const ERROR_CODES = {
   MESSAGE_TOO_BIG: { closeCode: CloseCode.MessageTooBig },
   FRAME_TOO_BIG: { closeCode: CloseCode.MessageTooBig },
   TOO_MANY_FRAGMENTS: { closeCode: CloseCode.MessageTooBig },
-  INPUT_BUFFER_FULL: { closeCode: CloseCode.PolicyViolation },
   // Opening handshake (RFC 6455 §4)
   BAD_HANDSHAKE: { closeCode: CloseCode.ProtocolError },
   HANDSHAKE_REJECTED: { closeCode: CloseCode.PolicyViolation },
@@ -44,10 +70,8 @@ export const ERROR_CODES = {
   INVALID_STATE: { closeCode: CloseCode.InternalError },
   INVALID_ARGUMENT: { closeCode: CloseCode.InternalError },
   INTERNAL_ERROR: { closeCode: CloseCode.InternalError },
-} as const satisfies Record<string, { readonly closeCode: number }>;
+};
 
-/** A stable, machine-readable name for each broken rule. */
-export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** Base class of every error core produces. */
 export abstract class ProtocolError extends Error {

@@ -13,7 +13,7 @@ export interface OpenEvent {
   readonly protocol: string | null;
   /** Names of the negotiated extensions, in the order they apply. */
   readonly extensions: readonly string[];
-  /** Client: the server's 101 response headers. Server: the headers we sent. */
+  /** Client: the server's 101 response headers. Server: the request's headers. */
   readonly headers: HttpHeaders;
 }
 /** Client: the server answered with something other than 101. A `closed` event follows. */

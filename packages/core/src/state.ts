@@ -23,13 +23,13 @@ export type ConnectionState = "connecting" | "open" | "local-closing" | "remote-
 export type Trigger = "handshake-done" | "send-close" | "receive-close" | "fail" | "eof";
 
 /** Every legal (state, trigger) pair and where it leads. */
-export const TRANSITIONS = {
+export const TRANSITIONS: { readonly [S in ConnectionState]: Readonly<Partial<Record<Trigger, ConnectionState>>> } = {
   connecting: { "handshake-done": "open", fail: "closed", eof: "closed" },
   open: { "send-close": "local-closing", "receive-close": "remote-closing", fail: "closed", eof: "closed" },
   "local-closing": { "receive-close": "closed", fail: "closed", eof: "closed" },
   "remote-closing": { "send-close": "closed", fail: "closed", eof: "closed" },
   closed: {},
-} as const satisfies Record<ConnectionState, Partial<Record<Trigger, ConnectionState>>>;
+};
 
 /** All states, in lifecycle order. */
 export const STATES: readonly ConnectionState[] = ["connecting", "open", "local-closing", "remote-closing", "closed"];
@@ -41,7 +41,7 @@ export const TRIGGERS: readonly Trigger[] = ["handshake-done", "send-close", "re
  * @throws {LocalProtocolError} `INVALID_STATE` when the pair is not in {@link TRANSITIONS}.
  */
 export function transition(from: ConnectionState, trigger: Trigger): ConnectionState {
-  const to = (TRANSITIONS[from] as Partial<Record<Trigger, ConnectionState>>)[trigger];
+  const to = TRANSITIONS[from][trigger];
   if (to === undefined) throw new LocalProtocolError("INVALID_STATE", `cannot ${trigger} while ${from}`);
   return to;
 }

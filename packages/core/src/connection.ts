@@ -1,0 +1,792 @@
+/**
+ * Theory of operation.
+ *
+ * A Connection maps (bytes received, methods called) to (events, bytes to send). It never does
+ * I/O and never reads a clock; the adapter around it owns the socket and the timers:
+ *
+ * ```ts
+ * for (const ev of conn.receive(chunk)) handle(ev);        // wire order; never throws for the peer
+ * for (const bytes of conn.takeOutgoing()) socket.write(bytes);   // after EVERY call
+ * if (conn.outgoingEnded) socket.end();                    // the engine will never write again
+ * if (conn.closeExpected) armCloseTimer();                 // on expiry: destroy, then receiveEof()
+ * for (const ev of conn.receiveEof()) handle(ev);          // on socket end or error
+ * ```
+ *
+ * Rules:
+ * - One outbox holds every outgoing byte, so automatic replies (pong, close echo, handshake
+ *   responses) keep their causal place among the application's sends.
+ * - The peer's mistakes never throw: they fail the connection (RFC 6455 §7.1.7): a Close with
+ *   the error's code is queued, input is discarded from then on, and `closed` reports the error.
+ * - The caller's mistakes throw `LocalProtocolError` at once and change nothing.
+ * - Any other exception is a bug: it fails the connection with 1011 and no details on the wire.
+ * - Events that method calls produce (`accept()` opening the connection, `fail()` closing it)
+ *   are returned by the next `receive()`, `receiveEof()` or `takeEvents()`.
+ * - Only `state.ts` decides transitions; `#state` is assigned only from `transition()`.
+ */
+import { CloseCode, isSendableCloseCode, MAX_CLOSE_REASON_BYTES } from "./close.js";
+import { parseClosePayload, serializeClosePayload } from "./close-payload.js";
+import { HandshakeError, InternalError, LocalProtocolError, ProtocolError, RemoteProtocolError } from "./errors.js";
+import type { ClosedEvent, ConnectionEvent } from "./events.js";
+import type { Extension, ExtensionOffer } from "./extensions/extension.js";
+import { headerSize, writeHeader } from "./frame/encoder.js";
+import { FrameHeaderParser } from "./frame/header.js";
+import { maskInto } from "./frame/mask.js";
+import { isControlOpcode, MAX_CONTROL_PAYLOAD, Opcode } from "./frame/opcode.js";
+import { computeAcceptKey, generateKey } from "./handshake/accept-key.js";
+import { HttpBodyReader, HttpHeadParser } from "./handshake/http.js";
+import {
+  buildAcceptResponse,
+  buildRejectResponse,
+  checkSelectedSubprotocol,
+  selectSubprotocol,
+  validateUpgradeRequest,
+} from "./handshake/request.js";
+import { buildUpgradeRequest, validateUpgradeResponse } from "./handshake/response.js";
+import type { HttpRequestHead, HttpResponseHead, UpgradeRequest } from "./handshake/types.js";
+import { encodeUtf8 } from "./internal/utf8.js";
+import { pooledRandom, type RandomSource } from "./internal/random.js";
+import { MessageReader } from "./message.js";
+import { type ClientOptions, type CommonOptions, DEFAULTS, type ServerOptions } from "./options.js";
+import { type ConnectionState, transition, type Trigger } from "./state.js";
+
+/** Options of a single data frame send. */
+export interface SendOptions {
+  /** `false` sends a fragment and keeps the message open for more. Default `true`. */
+  readonly fin?: boolean;
+}
+
+/** Options of {@link ServerConnection.accept}. */
+export interface AcceptOptions {
+  /** The subprotocol to confirm; by default chosen from the server options. Must be one the client offered. */
+  readonly protocol?: string | null;
+  /** Extra response headers, such as Set-Cookie. */
+  readonly headers?: ReadonlyArray<readonly [string, string]>;
+}
+
+/** Options of {@link ServerConnection.reject}. */
+export interface RejectOptions {
+  readonly statusText?: string;
+  readonly headers?: ReadonlyArray<readonly [string, string]>;
+  readonly body?: Uint8Array | string;
+}
+
+// Outgoing unmasked payloads up to this size are copied next to their header so that the
+// adapter writes one buffer; larger ones go out as a second buffer without a copy.
+const COALESCE_LIMIT = 16 * 1024;
+// Bytes a client may pipeline behind its request before the application answers it.
+const MAX_EARLY_INPUT = 64 * 1024;
+
+/** What both roles share: framing, messages, ping/pong, closing, and the outbox. */
+export abstract class Connection {
+  /** Which end of the connection this is. */
+  abstract readonly role: "client" | "server";
+
+  #state: ConnectionState = "connecting";
+  protected readonly options: Required<Pick<CommonOptions, "maxMessageSize" | "maxFrameSize" | "maxFragments" | "autoPong" | "autoClose" | "streaming">>;
+  protected readonly random: RandomSource;
+  protected events: ConnectionEvent[] = [];
+  #outbox: Uint8Array[] = [];
+  #outboxBytes = 0;
+  #extensions: readonly Extension[] = [];
+  #protocol: string | null = null;
+
+  // Facts beside the state table (h11's keep_alive, websockets' close_sent/close_rcvd).
+  /** We queued a Close frame. */
+  #closeSent = false;
+  /** The peer's Close arrived. */
+  #closeReceived = false;
+  /** The transport's read side ended. */
+  #eofReceived = false;
+  /** The engine will never write again. */
+  #outgoingEnded = false;
+  /** The connection failed (as opposed to closing cleanly). */
+  #failed = false;
+  #closedEvent: ClosedEvent | null = null;
+
+  // Incoming frames.
+  #header: FrameHeaderParser | null = null;
+  #inPayload = false;
+  #payloadDone = 0;
+  #control: Uint8Array | null = null;
+  readonly #reader: MessageReader;
+
+  // Outgoing fragmented message: its opcode while one is open, else 0.
+  #sendingOpcode = 0;
+  readonly #maskKey = new Uint8Array(4);
+
+  constructor(options: CommonOptions) {
+    const maxMessageSize = options.maxMessageSize ?? DEFAULTS.maxMessageSize;
+    this.options = {
+      maxMessageSize,
+      maxFrameSize: options.maxFrameSize ?? Math.min(maxMessageSize, Number.MAX_SAFE_INTEGER),
+      maxFragments: options.maxFragments ?? DEFAULTS.maxFragments,
+      autoPong: options.autoPong ?? DEFAULTS.autoPong,
+      autoClose: options.autoClose ?? DEFAULTS.autoClose,
+      streaming: options.streaming ?? DEFAULTS.streaming,
+    };
+    this.random = options.random ?? pooledRandom();
+    this.#reader = new MessageReader(this.options);
+  }
+
+  /** Where the connection is in its lifecycle. */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+  /** The negotiated subprotocol, once open. */
+  get protocol(): string | null {
+    return this.#protocol;
+  }
+  /** Names of the negotiated extensions, once open. */
+  get extensions(): readonly string[] {
+    return this.#extensions.map((e) => e.name);
+  }
+  /** The engine will never write again: end the transport's write side (half-close) now. */
+  get outgoingEnded(): boolean {
+    return this.#outgoingEnded;
+  }
+  /**
+   * The engine waits for the peer to finish closing (its Close frame, or the end of the
+   * transport after the closing handshake). Arm a close timer; when it fires, destroy the
+   * transport and call `receiveEof()`.
+   */
+  get closeExpected(): boolean {
+    return this.#state === "local-closing" || (this.#state === "closed" && !this.#eofReceived && !this.#failed && this.#closedEvent?.wasClean === true);
+  }
+  /** Bytes queued in the outbox and not yet taken. */
+  get bufferedAmount(): number {
+    return this.#outboxBytes;
+  }
+  /** The `closed` event once the connection has ended, else `null`. */
+  get closedEvent(): ClosedEvent | null {
+    return this.#closedEvent;
+  }
+
+  /**
+   * Feed bytes read from the transport. `chunk` is not retained after the call returns.
+   * @returns the events these bytes (and any earlier method calls) produced, in wire order.
+   *   Never throws because of the peer. After this, call `takeOutgoing()`.
+   */
+  receive(chunk: Uint8Array): ConnectionEvent[] {
+    // RFC 6455 §1.4: after a Close, "the endpoint MUST NOT continue to attempt to process data".
+    if (this.#state === "closed" || this.#closeReceived || chunk.length === 0) return this.takeEvents();
+    this.guard(() => {
+      if (this.#state === "connecting") this.receiveHandshake(chunk);
+      else this.#receiveFrames(chunk, 0);
+    });
+    return this.takeEvents();
+  }
+
+  /**
+   * The transport's read side ended (or it failed, or the adapter destroyed it). Reports 1006
+   * unless the closing handshake completed. After this, call `takeOutgoing()`.
+   */
+  receiveEof(): ConnectionEvent[] {
+    if (this.#eofReceived) return this.takeEvents();
+    this.#eofReceived = true;
+    this.guard(() => {
+      if (this.#state === "connecting") this.eofDuringHandshake();
+      if (this.#state !== "closed") {
+        this.#to("eof");
+        this.#outgoingEnded = true;
+        this.#emitClosed(CloseCode.AbnormalClosure, "", false, new RemoteProtocolError("UNEXPECTED_EOF", "transport ended without a close frame"));
+      } else {
+        // Closing handshake done (or failed): nothing more to write either way.
+        this.#outgoingEnded = true;
+      }
+    });
+    return this.takeEvents();
+  }
+
+  /** Events produced by method calls since the last `receive()`/`receiveEof()`/`takeEvents()`. */
+  takeEvents(): ConnectionEvent[] {
+    if (this.events.length === 0) return [];
+    const out = this.events;
+    this.events = [];
+    return out;
+  }
+
+  /**
+   * Everything queued for the transport, in order; the outbox is emptied. Write the buffers in
+   * this order. Large binary payloads may be the caller's own arrays (not copied).
+   */
+  takeOutgoing(): Uint8Array[] {
+    const out = this.#outbox;
+    if (out.length === 0) return [];
+    this.#outbox = [];
+    this.#outboxBytes = 0;
+    return out;
+  }
+
+  /**
+   * Send a text message, or a fragment of one with `{ fin: false }`.
+   * @throws {LocalProtocolError} `INVALID_STATE` unless the connection is open (or the peer began
+   *   closing and our Close is not sent), or while a binary message is being fragmented.
+   */
+  sendText(text: string, options?: SendOptions): void {
+    this.#sendData(Opcode.Text, encodeUtf8(text), options?.fin ?? true);
+  }
+
+  /**
+   * Send a binary message, or a fragment with `{ fin: false }`. Payloads over 16 KiB are not
+   * copied on the server side: do not modify `data` until `takeOutgoing()` has handed it out.
+   * @throws {LocalProtocolError} like {@link sendText}.
+   */
+  sendBinary(data: Uint8Array, options?: SendOptions): void {
+    this.#sendData(Opcode.Binary, data, options?.fin ?? true);
+  }
+
+  /**
+   * Send a ping (at most 125 bytes of payload).
+   * @throws {LocalProtocolError} `INVALID_STATE` after our Close, `INVALID_ARGUMENT` for a long payload.
+   */
+  ping(data: Uint8Array | string = new Uint8Array(0)): void {
+    this.#sendControl(Opcode.Ping, typeof data === "string" ? encodeUtf8(data) : data);
+  }
+
+  /** Send an unsolicited pong (a unidirectional heartbeat). Same rules as {@link ping}. */
+  pong(data: Uint8Array | string = new Uint8Array(0)): void {
+    this.#sendControl(Opcode.Pong, typeof data === "string" ? encodeUtf8(data) : data);
+  }
+
+  /**
+   * Start the closing handshake, or answer the peer's Close when `autoClose` is off. Without a
+   * code the Close frame is empty (the peer reports 1005). A reason over 123 bytes is cut on a
+   * code-point boundary.
+   * @throws {LocalProtocolError} `INVALID_ARGUMENT` for a code that may not be sent (1004-1006,
+   *   1015, outside 1000-4999, or a reason without a code); `INVALID_STATE` when our Close was
+   *   already sent or the connection is not open.
+   */
+  close(code?: number, reason: string = ""): void {
+    if (code === undefined && reason !== "") {
+      throw new LocalProtocolError("INVALID_ARGUMENT", "a close reason needs a close code");
+    }
+    if (code !== undefined && !isSendableCloseCode(code)) {
+      throw new LocalProtocolError("INVALID_ARGUMENT", `close code ${code} may not be sent`);
+    }
+    if (this.#state !== "open" && this.#state !== "remote-closing") {
+      throw new LocalProtocolError("INVALID_STATE", `cannot close while ${this.#state}`);
+    }
+    const answering = this.#state === "remote-closing";
+    this.#sendClose(code, reason);
+    if (answering) this.#afterCloseHandshake();
+  }
+
+  /**
+   * Fail the connection (RFC 6455 §7.1.7) without waiting for the peer: a Close with `code` is
+   * sent when the connection is open, the transport should be closed at once, and a `closed`
+   * event is queued (take it with `takeEvents()`). Does nothing once closed.
+   * @throws {LocalProtocolError} `INVALID_ARGUMENT` for a code that may not be sent.
+   */
+  fail(code: number = CloseCode.PolicyViolation, reason: string = ""): void {
+    if (!isSendableCloseCode(code)) throw new LocalProtocolError("INVALID_ARGUMENT", `close code ${code} may not be sent`);
+    if (this.#state === "closed") return;
+    if (this.#state === "open" || this.#state === "remote-closing") this.#queueClose(code, reason);
+    this.#to("fail");
+    this.#failed = true;
+    this.#outgoingEnded = true;
+    this.#reader.reset();
+    this.#emitClosed(code, reason, false, null);
+  }
+
+  // --- for the role classes ---
+
+  /** Run `body`, turning a peer error into a failed connection and anything else into 1011. */
+  protected guard(body: () => void): void {
+    try {
+      body();
+    } catch (error) {
+      if (error instanceof RemoteProtocolError) this.failWith(error);
+      else this.failWith(new InternalError("INTERNAL_ERROR", "internal error", { cause: error }));
+    }
+  }
+
+  /** Fail because of `error`: the peer's (or core's) fault. */
+  protected failWith(error: RemoteProtocolError | InternalError): void {
+    if (this.#state === "closed") return;
+    let code = error.closeCode;
+    if (this.#state === "connecting") {
+      code = this.failHandshake(error);
+    } else if (!this.#closeSent) {
+      // Internal details may be security-sensitive; a peer error's message helps debugging.
+      this.#queueClose(code, error instanceof InternalError ? "" : error.message);
+    }
+    this.#to("fail");
+    this.#failed = true;
+    this.#outgoingEnded = true;
+    this.#reader.reset();
+    this.#emitClosed(code, error instanceof InternalError ? "" : error.message, false, error);
+  }
+
+  /** Called by the role when the handshake succeeded. Processes `rest` as frames. */
+  protected opened(protocol: string | null, extensions: readonly Extension[], rest: Uint8Array | null): void {
+    this.#protocol = protocol;
+    this.#extensions = extensions;
+    let rsv = 0;
+    for (const e of extensions) rsv |= e.rsvBits;
+    this.#header = new FrameHeaderParser({ role: this.role, rsvAllowed: rsv, maxFrameSize: this.options.maxFrameSize });
+    this.#reader.setExtensions(extensions);
+    this.#to("handshake-done");
+    if (rest !== null && rest.length > 0) this.#receiveFrames(rest, 0);
+  }
+
+  /** End the handshake phase without a WebSocket connection (rejected or invalid). */
+  protected endHandshake(error: HandshakeError): void {
+    this.#to("fail");
+    this.#failed = true;
+    this.#outgoingEnded = true;
+    this.#emitClosed(CloseCode.AbnormalClosure, "", false, error);
+  }
+
+  /** Queue a Close frame outside the open state (a client refusing the server's 101). */
+  protected queueCloseFrame(code: number, reason: string): void {
+    this.#queueClose(code, reason);
+  }
+
+  protected queue(bytes: Uint8Array): void {
+    this.#outbox.push(bytes);
+    this.#outboxBytes += bytes.length;
+  }
+
+  protected abstract receiveHandshake(chunk: Uint8Array): void;
+  /** Answer a failed handshake (an HTTP error, or nothing) and say which close code to report. */
+  protected abstract failHandshake(error: RemoteProtocolError | InternalError): number;
+  protected abstract eofDuringHandshake(): void;
+
+  // --- internals ---
+
+  #to(trigger: Trigger): void {
+    this.#state = transition(this.#state, trigger);
+  }
+
+  #emitClosed(code: number, reason: string, wasClean: boolean, error: ClosedEvent["error"]): void {
+    if (this.#closedEvent !== null) return;
+    for (const e of this.#extensions) e.dispose();
+    this.#closedEvent = { type: "closed", code, reason, wasClean, error };
+    this.events.push(this.#closedEvent);
+  }
+
+  #receiveFrames(chunk: Uint8Array, from: number): void {
+    const header = this.#header!;
+    const reader = this.#reader;
+    const events = this.events;
+    let pos = from;
+    const end = chunk.length;
+    while (pos < end && !this.#closeReceived && this.#state !== "closed") {
+      if (!this.#inPayload) {
+        const next = header.parse(chunk, pos);
+        if (next < 0) return;
+        pos = next;
+        this.#inPayload = true;
+        this.#payloadDone = 0;
+        if (isControlOpcode(header.opcode)) {
+          this.#control = header.length === 0 ? null : new Uint8Array(header.length);
+        } else {
+          reader.startFrame(header.opcode, header.fin, header.rsv, header.length);
+        }
+      }
+      const length = header.length;
+      const n = Math.min(length - this.#payloadDone, end - pos);
+      const key = header.masked ? header.maskKey : null;
+      const offset = this.#payloadDone;
+      this.#payloadDone += n;
+      const frameEnd = this.#payloadDone === length;
+      if (isControlOpcode(header.opcode)) {
+        if (n > 0) {
+          if (key !== null) maskInto(chunk, pos, this.#control!, offset, n, key, offset & 3);
+          else this.#control!.set(chunk.subarray(pos, pos + n), offset);
+        }
+        pos += n;
+        if (frameEnd) {
+          this.#inPayload = false;
+          this.#onControl(header.opcode, this.#control ?? new Uint8Array(0));
+          this.#control = null;
+        }
+      } else {
+        reader.payload(chunk, pos, pos + n, key, offset & 3, frameEnd, length - this.#payloadDone, events);
+        pos += n;
+        if (frameEnd) this.#inPayload = false;
+      }
+    }
+  }
+
+  #onControl(opcode: number, payload: Uint8Array): void {
+    switch (opcode) {
+      case Opcode.Ping:
+        this.events.push({ type: "ping", data: payload });
+        // RFC 6455 §5.5.2: answer with a Pong carrying the same payload, unless our Close is out.
+        if (this.options.autoPong && !this.#closeSent) this.#writeFrame(Opcode.Pong, true, 0, payload);
+        return;
+      case Opcode.Pong:
+        this.events.push({ type: "pong", data: payload });
+        return;
+      case Opcode.Close: {
+        const { code, reason } = parseClosePayload(payload);
+        this.#closeReceived = true;
+        this.#to("receive-close");
+        // RFC 6455 §5.5.1: nothing is processed after a Close.
+        this.#reader.reset();
+        if (this.#state === "remote-closing") {
+          this.events.push({ type: "closing", code, reason });
+          if (this.options.autoClose) {
+            // Echo the code and reason (RFC 6455 §5.5.1 "typically echos the status code"); an
+            // empty Close is answered with an empty one.
+            this.#sendClose(code === CloseCode.NoStatusReceived ? undefined : code, reason);
+          } else {
+            this.#peerClose = { code, reason };
+            return;
+          }
+        }
+        this.#peerClose = { code, reason };
+        this.#afterCloseHandshake();
+        return;
+      }
+      default:
+        throw new InternalError("INTERNAL_ERROR", `unhandled control opcode ${opcode}`);
+    }
+  }
+
+  /** The peer's Close code and reason, once received. */
+  #peerClose: { code: number; reason: string } | null = null;
+
+  #afterCloseHandshake(): void {
+    const peer = this.#peerClose!;
+    // RFC 6455 §7.1.1: the server closes the TCP connection first; a client waits for it.
+    if (this.role === "server") this.#outgoingEnded = true;
+    this.#emitClosed(peer.code, peer.reason, true, null);
+  }
+
+  #sendClose(code: number | undefined, reason: string): void {
+    this.#queueClose(code, reason);
+    this.#to("send-close");
+  }
+
+  #queueClose(code: number | undefined, reason: string): void {
+    if (this.#closeSent) return;
+    this.#closeSent = true;
+    this.#writeFrame(Opcode.Close, true, 0, serializeClosePayload(code, reason));
+  }
+
+  #sendData(opcode: number, payload: Uint8Array, fin: boolean): void {
+    if (this.#state !== "open" && this.#state !== "remote-closing") {
+      throw new LocalProtocolError("INVALID_STATE", `cannot send data while ${this.#state}`);
+    }
+    if (this.#sendingOpcode !== 0 && this.#sendingOpcode !== opcode) {
+      throw new LocalProtocolError("INVALID_STATE", "another message is being fragmented");
+    }
+    const first = this.#sendingOpcode === 0;
+    let data = payload;
+    let rsv = 0;
+    for (const ext of this.#extensions) {
+      const encoded = ext.encode(data, first, fin);
+      data = encoded.data;
+      if (first) rsv |= encoded.rsv;
+    }
+    this.#writeFrame(first ? opcode : Opcode.Continuation, fin, first ? rsv : 0, data);
+    this.#sendingOpcode = fin ? 0 : opcode;
+  }
+
+  #sendControl(opcode: number, payload: Uint8Array): void {
+    if (this.#state !== "open" && this.#state !== "remote-closing") {
+      throw new LocalProtocolError("INVALID_STATE", `cannot send a control frame while ${this.#state}`);
+    }
+    if (payload.length > MAX_CONTROL_PAYLOAD) {
+      throw new LocalProtocolError("INVALID_ARGUMENT", "control frame payload longer than 125 bytes");
+    }
+    this.#writeFrame(opcode, true, 0, payload);
+  }
+
+  #writeFrame(opcode: number, fin: boolean, rsv: number, payload: Uint8Array): void {
+    const length = payload.length;
+    if (this.role === "client") {
+      // RFC 6455 §5.3: a fresh, unpredictable masking key for every frame.
+      const key = this.#maskKey;
+      this.random(key);
+      const out = new Uint8Array(headerSize(length, true) + length);
+      const p = writeHeader(out, 0, fin, rsv, opcode, length, key);
+      maskInto(payload, 0, out, p, length, key, 0);
+      this.queue(out);
+    } else if (length <= COALESCE_LIMIT) {
+      const out = new Uint8Array(headerSize(length, false) + length);
+      const p = writeHeader(out, 0, fin, rsv, opcode, length, null);
+      out.set(payload, p);
+      this.queue(out);
+    } else {
+      const head = new Uint8Array(headerSize(length, false));
+      writeHeader(head, 0, fin, rsv, opcode, length, null);
+      this.queue(head);
+      this.queue(payload);
+    }
+  }
+}
+
+/**
+ * The server end. Feed it the client's bytes; it emits `upgrade-request`, and the application
+ * answers with {@link accept} or {@link reject}.
+ *
+ * @example
+ * const conn = new ServerConnection({ subprotocols: ["chat"] });
+ * for (const ev of conn.receive(bytes)) if (ev.type === "upgrade-request") conn.accept();
+ * for (const b of conn.takeOutgoing()) socket.write(b);
+ */
+export class ServerConnection extends Connection {
+  readonly role = "server" as const;
+  readonly #serverOptions: ServerOptions;
+  #parser: HttpHeadParser | null;
+  #request: UpgradeRequest | null = null;
+  #early: Uint8Array[] = [];
+  #earlyBytes = 0;
+
+  constructor(options: ServerOptions = {}) {
+    super(options);
+    this.#serverOptions = options;
+    this.#parser = new HttpHeadParser({
+      kind: "request",
+      maxHeadSize: options.maxHandshakeSize ?? DEFAULTS.maxHandshakeSize,
+      maxHeaderCount: options.maxHeaderCount ?? DEFAULTS.maxHeaderCount,
+    });
+  }
+
+  /** The validated upgrade request, once received. */
+  get request(): UpgradeRequest | null {
+    return this.#request;
+  }
+
+  /**
+   * Hand in a request the platform already parsed (Node's `'upgrade'` event) plus the bytes read
+   * after it. Returns the same events `receive()` would: `upgrade-request`, or `closed` when the
+   * request is invalid (the HTTP error response is then in the outbox).
+   */
+  receiveRequest(head: HttpRequestHead, rest?: Uint8Array): ConnectionEvent[] {
+    if (this.state !== "connecting" || this.#parser === null) {
+      throw new LocalProtocolError("INVALID_STATE", "the request was already received");
+    }
+    this.#parser = null;
+    this.guard(() => {
+      this.#onRequest(head);
+      if (rest !== undefined && rest.length > 0) this.#keepEarly(rest);
+    });
+    return this.takeEvents();
+  }
+
+  /**
+   * Accept the upgrade request: queue the 101 response, negotiate extensions, open the
+   * connection, and process any frames that arrived early. Take the `open` event (and any
+   * others) with `takeEvents()`, then call `takeOutgoing()`.
+   * @throws {LocalProtocolError} `INVALID_STATE` without a pending request; `INVALID_ARGUMENT`
+   *   for a subprotocol the client did not offer or headers the handshake owns.
+   */
+  accept(options: AcceptOptions = {}): void {
+    const request = this.#request;
+    if (this.state !== "connecting" || request === null) {
+      throw new LocalProtocolError("INVALID_STATE", "no upgrade request to accept");
+    }
+    const opts = this.#serverOptions;
+    let protocol: string | null;
+    if (options.protocol !== undefined) protocol = options.protocol;
+    else if (opts.selectSubprotocol !== undefined) protocol = opts.selectSubprotocol(request.protocols, request);
+    else protocol = selectSubprotocol(request.protocols, opts.subprotocols ?? []);
+    checkSelectedSubprotocol(protocol, request.protocols);
+
+    const extensions: Extension[] = [];
+    const responses: ExtensionOffer[] = [];
+    let rsvUsed = 0;
+    for (const factory of opts.extensions ?? []) {
+      const offers = request.extensions.filter((o) => o.name === factory.name);
+      if (offers.length === 0) continue;
+      const result = factory.negotiate(offers);
+      if (result === null || (result.extension.rsvBits & rsvUsed) !== 0) continue;
+      rsvUsed |= result.extension.rsvBits;
+      extensions.push(result.extension);
+      responses.push(result.response);
+    }
+    const response = buildAcceptResponse({ key: request.key, protocol, extensions: responses, headers: options.headers ?? [] });
+    this.queue(response);
+    this.events.push({ type: "open", protocol, extensions: extensions.map((e) => e.name), headers: request.headers });
+    const early = this.#takeEarly();
+    this.guard(() => this.opened(protocol, extensions, early));
+  }
+
+  /**
+   * Refuse the upgrade request with any HTTP status (401 with WWW-Authenticate, 403, a 3xx
+   * redirect...). The connection ends: a `closed` event is queued and `outgoingEnded` is set.
+   * @throws {LocalProtocolError} `INVALID_STATE` without a pending request, `INVALID_ARGUMENT`
+   *   for an invalid status or header.
+   */
+  reject(status: number, options: RejectOptions = {}): void {
+    if (this.state !== "connecting" || this.#request === null) {
+      throw new LocalProtocolError("INVALID_STATE", "no upgrade request to reject");
+    }
+    const body = typeof options.body === "string" ? encodeUtf8(options.body) : options.body;
+    this.queue(buildRejectResponse(status, { ...options, ...(body === undefined ? {} : { body }) }));
+    this.#early = [];
+    this.endHandshake(new HandshakeError(`rejected with status ${status}`, status, { code: "HANDSHAKE_REJECTED" }));
+  }
+
+  protected receiveHandshake(chunk: Uint8Array): void {
+    const parser = this.#parser;
+    if (parser === null) {
+      this.#keepEarly(chunk);
+      return;
+    }
+    const head = parser.push(chunk);
+    if (head === null) return;
+    this.#parser = null;
+    this.#onRequest(head as HttpRequestHead);
+    const rest = parser.rest();
+    if (rest.length > 0 && this.state === "connecting") this.#keepEarly(rest);
+  }
+
+  protected failHandshake(error: RemoteProtocolError | InternalError): number {
+    const status = error instanceof HandshakeError ? error.status : error instanceof InternalError ? 500 : 400;
+    const headers = error instanceof HandshakeError ? error.headers : [];
+    this.queue(buildRejectResponse(status, { headers, body: encodeUtf8(error instanceof InternalError ? "internal error" : error.message) }));
+    return CloseCode.AbnormalClosure;
+  }
+
+  protected eofDuringHandshake(): void {}
+
+  #onRequest(head: HttpRequestHead): void {
+    const request = validateUpgradeRequest(head);
+    const check = this.#serverOptions.checkOrigin;
+    if (check !== undefined && !check(request.origin, request)) {
+      throw new HandshakeError("origin not allowed", 403, { code: "HANDSHAKE_REJECTED" });
+    }
+    this.#request = request;
+    this.events.push({ type: "upgrade-request", request });
+  }
+
+  #keepEarly(bytes: Uint8Array): void {
+    this.#earlyBytes += bytes.length;
+    if (this.#earlyBytes > MAX_EARLY_INPUT) {
+      throw new HandshakeError("too much data before the handshake completed", 400);
+    }
+    this.#early.push(bytes.slice());
+  }
+
+  #takeEarly(): Uint8Array | null {
+    const early = this.#early;
+    this.#early = [];
+    if (early.length === 0) return null;
+    if (early.length === 1) return early[0]!;
+    const out = new Uint8Array(this.#earlyBytes);
+    let at = 0;
+    for (const b of early) {
+      out.set(b, at);
+      at += b.length;
+    }
+    return out;
+  }
+}
+
+/**
+ * The client end. The constructor queues the upgrade request: call `takeOutgoing()` and write it,
+ * then feed the server's bytes to `receive()`.
+ *
+ * @example
+ * const conn = new ClientConnection({ host: "example.com", target: "/chat", protocols: ["chat"] });
+ * for (const b of conn.takeOutgoing()) socket.write(b);
+ */
+export class ClientConnection extends Connection {
+  readonly role = "client" as const;
+  readonly #clientOptions: ClientOptions;
+  readonly #key: string;
+  #parser: HttpHeadParser | null;
+  #rejection: { head: HttpResponseHead; body: HttpBodyReader } | null = null;
+
+  /**
+   * @throws {LocalProtocolError} `INVALID_ARGUMENT` for invalid request parts (headers the
+   *   handshake owns, CR/LF in values, a target without a leading `/`).
+   */
+  constructor(options: ClientOptions) {
+    super(options);
+    this.#clientOptions = options;
+    this.#key = generateKey(this.random);
+    const offers: ExtensionOffer[] = [];
+    for (const factory of options.extensions ?? []) for (const o of factory.offers()) offers.push(o);
+    this.queue(
+      buildUpgradeRequest({
+        host: options.host,
+        ...(options.port === undefined ? {} : { port: options.port }),
+        ...(options.secure === undefined ? {} : { secure: options.secure }),
+        ...(options.target === undefined ? {} : { target: options.target }),
+        ...(options.origin === undefined ? {} : { origin: options.origin }),
+        protocols: options.protocols ?? [],
+        extensionOffers: offers,
+        headers: options.headers ?? [],
+        key: this.#key,
+      }),
+    );
+    this.#parser = new HttpHeadParser({
+      kind: "response",
+      maxHeadSize: options.maxHandshakeSize ?? DEFAULTS.maxHandshakeSize,
+      maxHeaderCount: options.maxHeaderCount ?? DEFAULTS.maxHeaderCount,
+    });
+  }
+
+  protected receiveHandshake(chunk: Uint8Array): void {
+    if (this.#rejection !== null) {
+      this.#rejection.body.push(chunk);
+      this.#maybeRejected();
+      return;
+    }
+    const parser = this.#parser!;
+    const head = parser.push(chunk) as HttpResponseHead | null;
+    if (head === null) return;
+    this.#parser = null;
+    const rest = parser.rest();
+    if (head.status !== 101) {
+      this.#rejection = {
+        head,
+        body: new HttpBodyReader(head, this.#clientOptions.maxRejectionBodySize ?? DEFAULTS.maxRejectionBodySize),
+      };
+      if (rest.length > 0) this.#rejection.body.push(rest);
+      this.#maybeRejected();
+      return;
+    }
+    const opts = this.#clientOptions;
+    const factories = opts.extensions ?? [];
+    this.#sawValid101 = head.headers.getAll("sec-websocket-accept").length === 1 && head.headers.get("sec-websocket-accept") === computeAcceptKey(this.#key);
+    const result = validateUpgradeResponse(head, {
+      key: this.#key,
+      protocols: opts.protocols ?? [],
+      requireProtocol: opts.requireProtocol ?? false,
+      extensionNames: factories.map((f) => f.name),
+    });
+    const extensions: Extension[] = [];
+    for (const response of result.extensions) {
+      const factory = factories.find((f) => f.name === response.name)!;
+      extensions.push(factory.accept(response));
+    }
+    this.events.push({ type: "open", protocol: result.protocol, extensions: extensions.map((e) => e.name), headers: head.headers });
+    this.opened(result.protocol, extensions, rest.length > 0 ? rest.slice() : null);
+  }
+
+  protected failHandshake(error: RemoteProtocolError | InternalError): number {
+    // The server sent a valid 101 and considers the connection open; RFC 6455 §7.4.1: 1010 is
+    // how a client says the server did not negotiate what it needs.
+    if (error.code === "EXTENSION_NOT_ACCEPTED" && this.#sawValid101) {
+      this.queueCloseFrame(CloseCode.MandatoryExtension, error.message);
+      return CloseCode.MandatoryExtension;
+    }
+    return CloseCode.AbnormalClosure;
+  }
+
+  #sawValid101 = false;
+
+  protected eofDuringHandshake(): void {
+    if (this.#rejection !== null) {
+      this.#rejection.body.end();
+      this.#maybeRejected(true);
+    }
+  }
+
+  #maybeRejected(eof = false): void {
+    const rejection = this.#rejection!;
+    if (!rejection.body.complete && !eof) return;
+    const { head, body } = rejection;
+    this.events.push({ type: "rejected", status: head.status, statusText: head.statusText, headers: head.headers, body: body.body() });
+    this.endHandshake(new HandshakeError(`server answered ${head.status} ${head.statusText}`.trimEnd(), head.status, { code: "HANDSHAKE_REJECTED" }));
+  }
+}
+
+export { MAX_CLOSE_REASON_BYTES, ProtocolError };

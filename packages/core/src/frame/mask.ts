@@ -1,0 +1,159 @@
+/**
+ * RFC 6455 §5.3 masking: "octet i of the transformed data ("transformed-octet-i") is the XOR of
+ * octet i of the original data ("original-octet-i") with octet at index i modulo 4 of the masking
+ * key ("masking-key-octet-j")". Masking and unmasking are the same operation.
+ *
+ * Design, measured on Node 20 (see bench/micro/mask.bench.ts):
+ * - Long payloads are XORed 32 bits at a time in place through an `Int32Array` view, unrolled
+ *   eight words per iteration (~11 GB/s at 1 MiB, vs ~0.85 GB/s for a byte loop). `Int32Array`
+ *   beat `Uint32Array` (no uint32-to-double conversions), and unrolling by 8 beat 4.
+ * - When src is not dst, the payload is first copied with `TypedArray.set` (a memmove, 25-80 GB/s
+ *   here) and then masked in place (~9-10 GB/s overall). That beat, whatever the alignments, a
+ *   src view XORed into a dst view (~8 GB/s), a DataView read (~4.5 GB/s) and assembling words
+ *   from bytes (~2.3 GB/s).
+ * - Views need 4-aligned byte offsets: the head up to dst alignment and the tail are masked byte
+ *   by byte, with the key rotated to the phase reached.
+ * - Short payloads skip the views altogether (see the thresholds below).
+ * - `BigInt64Array` in place measured faster still on Node 20 (~19 GB/s: TurboFan lowers a BigInt64
+ *   XOR that is stored back to a machine-word XOR), but only V8's optimizing tier does that. Before
+ *   tier-up every element read allocates a heap BigInt, and JavaScriptCore (Bun) has no such
+ *   lowering that we know of (not measured here). Int32 words are fast in every engine core targets.
+ */
+
+/**
+ * Whether this host stores the least significant byte first. A masking key's bytes
+ * [k0, k1, k2, k3] read through an `Int32Array` form k0 | k1 << 8 | k2 << 16 | k3 << 24 on a
+ * little-endian host and k0 << 24 | k1 << 16 | k2 << 8 | k3 on a big-endian one.
+ */
+const LITTLE_ENDIAN: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Below these lengths the byte loop (~0.7 ns a byte) beats the word path, whose fixed cost is a
+ * view (~35 ns in place) plus a `subarray` and `set` (~50 ns more) when src is not dst.
+ * Measured crossovers on Node 20: ~64 bytes in place, ~160 bytes otherwise.
+ */
+const WORD_THRESHOLD_IN_PLACE = 64;
+const WORD_THRESHOLD_COPY = 160;
+
+/**
+ * XORs `src[srcStart .. srcStart + length)` with the masking key into `dst[dstStart ..)`.
+ *
+ * `src` and `dst` may be the same array with the same offsets (in place, the usual way to unmask
+ * a received payload). Any other overlap is also handled, through an intermediate memmove.
+ *
+ * @param src - the bytes to mask or unmask.
+ * @param srcStart - index of the first byte of `src` to read.
+ * @param dst - where the result goes; may be `src`.
+ * @param dstStart - index in `dst` of the first byte to write.
+ * @param length - number of bytes.
+ * @param key - the 4-byte masking key (RFC 6455 §5.3 "masking-key").
+ * @param keyOffset - the key phase: how many bytes of this frame's payload came before `src[srcStart]`
+ *   (only its value modulo 4 matters), so a payload can be unmasked in pieces as it arrives.
+ * @throws RangeError if `key` is not 4 bytes long or a range falls outside its array.
+ */
+export function maskInto(
+  src: Uint8Array,
+  srcStart: number,
+  dst: Uint8Array,
+  dstStart: number,
+  length: number,
+  key: Uint8Array,
+  keyOffset: number,
+): void {
+  // Checked up front because the word views below are made on the whole ArrayBuffer and would
+  // otherwise write outside `dst` instead of being ignored as out-of-range typed-array stores are.
+  if (key.length !== 4) throw new RangeError("masking key must be 4 bytes");
+  if (
+    !(srcStart >= 0 && dstStart >= 0 && length >= 0) ||
+    srcStart + length > src.length ||
+    dstStart + length > dst.length
+  ) {
+    throw new RangeError("mask range out of bounds");
+  }
+  // The identity test first: reading `.buffer` costs ~15 ns, and in place is the common case.
+  const inPlace = src === dst && srcStart === dstStart;
+  if (length < (inPlace ? WORD_THRESHOLD_IN_PLACE : WORD_THRESHOLD_COPY)) {
+    maskBytes(src, srcStart, dst, dstStart, length, key, keyOffset);
+    return;
+  }
+
+  const dstAt = dst.byteOffset + dstStart;
+  if (!inPlace && (src.buffer !== dst.buffer || src.byteOffset + srcStart !== dstAt)) {
+    // Copying first and then masking in place beat XORing from a src view into a dst view, even
+    // when both are aligned, and it works whatever their relative alignment. `set` is specified
+    // to behave like memmove when both views share a buffer, so overlapping ranges are fine too.
+    dst.set(src.subarray(srcStart, srcStart + length), dstStart);
+  }
+  const head = -dstAt & 3;
+  maskBytes(dst, dstStart, dst, dstStart, head, key, keyOffset);
+  const words = (length - head) >> 2;
+  const phase = keyOffset + head;
+  const k0 = key[phase & 3]!;
+  const k1 = key[(phase + 1) & 3]!;
+  const k2 = key[(phase + 2) & 3]!;
+  const k3 = key[(phase + 3) & 3]!;
+  const keyWord = LITTLE_ENDIAN
+    ? k0 | (k1 << 8) | (k2 << 16) | (k3 << 24)
+    : (k0 << 24) | (k1 << 16) | (k2 << 8) | k3;
+  xorWordsInPlace(new Int32Array(dst.buffer, dstAt + head, words), words, keyWord);
+  const done = head + (words << 2);
+  maskBytes(dst, dstStart + done, dst, dstStart + done, length - done, key, phase);
+}
+
+/**
+ * Masks or unmasks `data` in place with the key phase at 0: a whole frame payload.
+ *
+ * @param data - the payload; overwritten with the result.
+ * @param key - the 4-byte masking key.
+ * @example
+ * ```ts
+ * const payload = new TextEncoder().encode("Hello");
+ * mask(payload, new Uint8Array([0x37, 0xfa, 0x21, 0x3d])); // 7f 9f 4d 51 58 (RFC 6455 §5.7)
+ * ```
+ */
+export function mask(data: Uint8Array, key: Uint8Array): void {
+  maskInto(data, 0, data, 0, data.length, key, 0);
+}
+
+/** Byte loop for short ranges and unaligned heads and tails, unrolled by four with the key in locals. */
+function maskBytes(
+  src: Uint8Array,
+  srcStart: number,
+  dst: Uint8Array,
+  dstStart: number,
+  length: number,
+  key: Uint8Array,
+  keyOffset: number,
+): void {
+  const k0 = key[keyOffset & 3]!;
+  const k1 = key[(keyOffset + 1) & 3]!;
+  const k2 = key[(keyOffset + 2) & 3]!;
+  const k3 = key[(keyOffset + 3) & 3]!;
+  const quads = length & ~3;
+  let i = 0;
+  for (; i < quads; i += 4) {
+    dst[dstStart + i] = src[srcStart + i]! ^ k0;
+    dst[dstStart + i + 1] = src[srcStart + i + 1]! ^ k1;
+    dst[dstStart + i + 2] = src[srcStart + i + 2]! ^ k2;
+    dst[dstStart + i + 3] = src[srcStart + i + 3]! ^ k3;
+  }
+  if (i < length) dst[dstStart + i] = src[srcStart + i]! ^ k0;
+  if (i + 1 < length) dst[dstStart + i + 1] = src[srcStart + i + 1]! ^ k1;
+  if (i + 2 < length) dst[dstStart + i + 2] = src[srcStart + i + 2]! ^ k2;
+}
+
+function xorWordsInPlace(d: Int32Array, words: number, k: number): void {
+  const octets = words & ~7;
+  let i = 0;
+  for (; i < octets; i += 8) {
+    d[i] = d[i]! ^ k;
+    d[i + 1] = d[i + 1]! ^ k;
+    d[i + 2] = d[i + 2]! ^ k;
+    d[i + 3] = d[i + 3]! ^ k;
+    d[i + 4] = d[i + 4]! ^ k;
+    d[i + 5] = d[i + 5]! ^ k;
+    d[i + 6] = d[i + 6]! ^ k;
+    d[i + 7] = d[i + 7]! ^ k;
+  }
+  for (; i < words; i++) d[i] = d[i]! ^ k;
+}

@@ -1,0 +1,53 @@
+/** `Sec-WebSocket-Key` and `Sec-WebSocket-Accept` (RFC 6455 §4.1 step 7, §4.2.2 step 5.4). */
+import { LocalProtocolError } from "../errors.js";
+import { decodeBase64, encodeBase64 } from "../internal/base64.js";
+import type { RandomSource } from "../internal/random.js";
+import { sha1 } from "../internal/sha1.js";
+
+/** The GUID RFC 6455 §1.3 appends to the key before hashing; no other protocol uses it. */
+export const ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/** Bytes of randomness in a key: "a randomly selected 16-byte value" (RFC 6455 §4.1). */
+export const KEY_BYTES = 16;
+
+/**
+ * The `Sec-WebSocket-Accept` value for `key`: base64(SHA-1(key + {@link ACCEPT_GUID})).
+ * The key is hashed as sent, not base64-decoded (RFC 6455 §4.2.2: "It is not necessary for the
+ * server to base64-decode the |Sec-WebSocket-Key| value").
+ *
+ * @throws {LocalProtocolError} `INVALID_ARGUMENT` if `key` holds a character above U+00FF,
+ *   which no header value decoded from bytes can hold.
+ * @example
+ * computeAcceptKey("dGhlIHNhbXBsZSBub25jZQ=="); // "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+ */
+export function computeAcceptKey(key: string): string {
+  const input = key + ACCEPT_GUID;
+  const bytes = new Uint8Array(input.length);
+  for (let i = 0; i < input.length; i++) {
+    const code = input.charCodeAt(i);
+    // Header values are latin1 (one byte per character), so hash exactly the bytes on the wire.
+    if (code > 0xff) throw new LocalProtocolError("INVALID_ARGUMENT", "key is not a byte string");
+    bytes[i] = code;
+  }
+  return encodeBase64(sha1(bytes));
+}
+
+/**
+ * A fresh `Sec-WebSocket-Key`: 16 bytes from `random`, base64-encoded. RFC 6455 §4.1: "The nonce
+ * MUST be selected randomly for each connection", so `random` must be a CSPRNG in production.
+ */
+export function generateKey(random: RandomSource): string {
+  const nonce = new Uint8Array(KEY_BYTES);
+  random(nonce);
+  return encodeBase64(nonce);
+}
+
+/**
+ * Whether `key` is a valid `Sec-WebSocket-Key`: strict base64 that decodes to exactly 16 bytes
+ * (RFC 6455 §4.2.1 item 5). Surrounding whitespace is not accepted; the HTTP parser already
+ * strips it from header values.
+ */
+export function isValidKey(key: string): boolean {
+  // 16 bytes always encode to 24 characters; checking first keeps huge values cheap.
+  return key.length === 24 && decodeBase64(key)?.length === KEY_BYTES;
+}

@@ -1,0 +1,87 @@
+/**
+ * Base64 with the standard alphabet and padding (RFC 4648 §4), for `Sec-WebSocket-Key` and
+ * `Sec-WebSocket-Accept`. Core may not use `Buffer`, `atob` or `btoa` (see globals.d.ts).
+ */
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Character code -> 6-bit value, or -1 for characters outside the alphabet. */
+const DECODE: Int8Array = (() => {
+  const table = new Int8Array(128).fill(-1);
+  for (let i = 0; i < ALPHABET.length; i++) table[ALPHABET.charCodeAt(i)] = i;
+  return table;
+})();
+
+/**
+ * Encode `bytes` as padded standard base64.
+ *
+ * @example
+ * encodeBase64(new Uint8Array([1, 2, 3])); // "AQID"
+ */
+export function encodeBase64(bytes: Uint8Array): string {
+  let out = "";
+  const n = bytes.length;
+  const whole = n - (n % 3);
+  let i = 0;
+  for (; i < whole; i += 3) {
+    const v = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    out += ALPHABET.charAt(v >>> 18) + ALPHABET.charAt((v >>> 12) & 63) + ALPHABET.charAt((v >>> 6) & 63) + ALPHABET.charAt(v & 63);
+  }
+  if (n - whole === 1) {
+    const v = (bytes[i] as number) << 16;
+    out += ALPHABET.charAt(v >>> 18) + ALPHABET.charAt((v >>> 12) & 63) + "==";
+  } else if (n - whole === 2) {
+    const v = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8);
+    out += ALPHABET.charAt(v >>> 18) + ALPHABET.charAt((v >>> 12) & 63) + ALPHABET.charAt((v >>> 6) & 63) + "=";
+  }
+  return out;
+}
+
+/**
+ * Decode padded standard base64, strictly: the length must be a multiple of 4, only the
+ * standard alphabet is allowed, `=` may appear only as one or two final padding characters,
+ * and whitespace or line breaks are refused. Returns `null` for anything invalid.
+ *
+ * Bits left over in the last character before the padding are ignored rather than required
+ * to be zero (RFC 4648 §3.5 lets decoders choose): RFC 6455 §4.1's own example key,
+ * `AQIDBAUGBwgJCgsMDQ4PEC==`, has non-zero leftover bits, and `Buffer` and Python accept it.
+ */
+export function decodeBase64(text: string): Uint8Array | null {
+  const n = text.length;
+  if (n % 4 !== 0) return null;
+  if (n === 0) return new Uint8Array(0);
+  let padding = 0;
+  if (text.charCodeAt(n - 1) === 0x3d) padding = text.charCodeAt(n - 2) === 0x3d ? 2 : 1;
+  const out = new Uint8Array((n / 4) * 3 - padding);
+  let o = 0;
+  for (let i = 0; i < n; i += 4) {
+    const last = i + 4 === n;
+    const a = sextet(text, i);
+    const b = sextet(text, i + 1);
+    if (a < 0 || b < 0) return null;
+    if (last && padding === 2) {
+      out[o] = (a << 2) | (b >>> 4);
+      return out;
+    }
+    const c = sextet(text, i + 2);
+    if (c < 0) return null;
+    if (last && padding === 1) {
+      out[o] = (a << 2) | (b >>> 4);
+      out[o + 1] = ((b & 15) << 4) | (c >>> 2);
+      return out;
+    }
+    const d = sextet(text, i + 3);
+    if (d < 0) return null;
+    out[o] = (a << 2) | (b >>> 4);
+    out[o + 1] = ((b & 15) << 4) | (c >>> 2);
+    out[o + 2] = ((c & 3) << 6) | d;
+    o += 3;
+  }
+  return out;
+}
+
+/** The 6-bit value of the character at `index`, or -1 (this includes `=`, which is handled by position). */
+function sextet(text: string, index: number): number {
+  const code = text.charCodeAt(index);
+  return code < 128 ? (DECODE[code] as number) : -1;
+}

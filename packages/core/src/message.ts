@@ -1,0 +1,280 @@
+/**
+ * Incoming data messages: fragmentation rules (RFC 6455 §5.4), size and fragment limits,
+ * incremental UTF-8 validation (§8.1), extension decoding, and delivery as whole messages or, in
+ * streaming mode, as fragments.
+ *
+ * Payload bytes arrive as slices of the caller's chunks, still masked. They are unmasked straight
+ * into the message buffer in one pass, and never retained as views: the caller may reuse its
+ * chunk once `receive()` returns.
+ */
+import { RemoteProtocolError } from "./errors.js";
+import type { ConnectionEvent } from "./events.js";
+import type { Extension } from "./extensions/extension.js";
+import { maskInto } from "./frame/mask.js";
+import { Opcode } from "./frame/opcode.js";
+import { decodeUtf8, Utf8StreamDecoder, Utf8Validator } from "./internal/utf8.js";
+
+/** The limits and delivery mode a {@link MessageReader} works with. */
+export interface MessageReaderOptions {
+  readonly maxMessageSize: number;
+  readonly maxFragments: number;
+  readonly streaming: boolean;
+}
+
+const MIN_BUFFER = 64 * 1024;
+// Unmasked text up to this size is validated and decoded from a reusable scratch buffer.
+const SCRATCH_SIZE = 64 * 1024;
+const EMPTY = new Uint8Array(0);
+
+/** Reassembles data frames into messages. One per connection. */
+export class MessageReader {
+  readonly #options: MessageReaderOptions;
+  #extensions: readonly Extension[] = [];
+
+  /** Text or Binary while a message is in progress, else 0. */
+  #opcode = 0;
+  #fin = false;
+  /** RSV bits of the message's first frame; non-zero means an extension transforms it. */
+  #rsv = 0;
+  #decoders: Extension[] = [];
+  #fragments = 0;
+  /** Whether the fast path already delivered the current message. */
+  #delivered = false;
+  /** Message bytes so far (after decoding). */
+  #size = 0;
+  /** Whole-message mode: the reassembly buffer and how much of it is filled. */
+  #buffer: Uint8Array = EMPTY;
+  #length = 0;
+  readonly #validator = new Utf8Validator();
+  #streamDecoder: Utf8StreamDecoder | null = null;
+  #scratch: Uint8Array = EMPTY;
+
+  constructor(options: MessageReaderOptions) {
+    this.#options = options;
+  }
+
+  /** Install the negotiated extensions (after the opening handshake). */
+  setExtensions(extensions: readonly Extension[]): void {
+    this.#extensions = extensions;
+  }
+
+  /** Whether a fragmented message is in progress. */
+  get inMessage(): boolean {
+    return this.#opcode !== 0;
+  }
+
+  /**
+   * A data frame header arrived.
+   * @throws {RemoteProtocolError} on a fragmentation or limit violation.
+   */
+  startFrame(opcode: number, fin: boolean, rsv: number, length: number): void {
+    const options = this.#options;
+    if (opcode === Opcode.Continuation) {
+      if (this.#opcode === 0) {
+        throw new RemoteProtocolError("UNEXPECTED_CONTINUATION", "continuation frame without a message in progress");
+      }
+      // RFC 7692 §6.1: RSV1 is set on the first frame of a message only; no other extension
+      // defines bits for continuation frames.
+      if (rsv !== 0) throw new RemoteProtocolError("RESERVED_BITS_SET", "reserved bits set on a continuation frame");
+    } else {
+      if (this.#opcode !== 0) {
+        throw new RemoteProtocolError("EXPECTED_CONTINUATION", "new data frame while a fragmented message is in progress");
+      }
+      this.#opcode = opcode;
+      this.#rsv = rsv;
+      this.#fragments = 0;
+      this.#size = 0;
+      this.#decoders.length = 0;
+      if (rsv !== 0) {
+        // Decode in the reverse order of negotiation (RFC 6455 §9: extensions apply in order).
+        for (let i = this.#extensions.length - 1; i >= 0; i--) {
+          const ext = this.#extensions[i]!;
+          if ((ext.rsvBits & rsv) !== 0) this.#decoders.push(ext);
+        }
+      }
+    }
+    this.#fin = fin;
+    if (++this.#fragments > options.maxFragments) {
+      throw new RemoteProtocolError("TOO_MANY_FRAGMENTS", `message spans more than ${options.maxFragments} frames`);
+    }
+    // Refuse from the header alone, before allocating, when the size is known.
+    if (this.#rsv === 0 && this.#size + length > options.maxMessageSize) {
+      throw new RemoteProtocolError("MESSAGE_TOO_BIG", "message exceeds the message size limit");
+    }
+  }
+
+  /**
+   * A slice of the current frame's payload, `src[start..end)`, masked with `maskKey` (null when
+   * unmasked) at phase `maskOffset`. `frameEnd` marks the frame's last slice; `frameRemaining`
+   * is how many payload bytes of the frame follow this slice (a sizing hint).
+   * @throws {RemoteProtocolError} on invalid UTF-8, corrupt compressed data or a limit.
+   */
+  payload(
+    src: Uint8Array,
+    start: number,
+    end: number,
+    maskKey: Uint8Array | null,
+    maskOffset: number,
+    frameEnd: boolean,
+    frameRemaining: number,
+    events: ConnectionEvent[],
+  ): void {
+    const n = end - start;
+    const messageEnd = frameEnd && this.#fin;
+    if (this.#rsv !== 0) {
+      // Extensions may keep input between calls, so they get an owned copy.
+      const owned = new Uint8Array(n);
+      if (maskKey !== null) maskInto(src, start, owned, 0, n, maskKey, maskOffset);
+      else owned.set(src.subarray(start, end));
+      this.#decodeChain(owned, messageEnd, events);
+    } else if (this.#options.streaming) {
+      const owned = new Uint8Array(n);
+      if (maskKey !== null) maskInto(src, start, owned, 0, n, maskKey, maskOffset);
+      else owned.set(src.subarray(start, end));
+      this.#size += n;
+      this.#emitFragment(owned, messageEnd, events);
+    } else if (messageEnd && this.#fragments === 1 && this.#size === 0) {
+      // The common case: a whole single-frame message in one slice. No reassembly buffer.
+      this.#size = n;
+      this.#delivered = true;
+      this.#deliverWhole(src, start, n, maskKey, maskOffset, events);
+    } else {
+      this.#size += n;
+      const at = this.#reserve(n, frameRemaining);
+      if (maskKey !== null) maskInto(src, start, this.#buffer, at, n, maskKey, maskOffset);
+      else this.#buffer.set(src.subarray(start, end), at);
+      if (this.#opcode === Opcode.Text) this.#validate(this.#buffer, at, at + n);
+      this.#length = at + n;
+    }
+    if (messageEnd) this.#finish(events);
+  }
+
+  /** Free the reassembly buffer (on close). */
+  reset(): void {
+    this.#opcode = 0;
+    this.#buffer = EMPTY;
+    this.#length = 0;
+    this.#scratch = EMPTY;
+    this.#streamDecoder = null;
+    this.#validator.reset();
+  }
+
+  #deliverWhole(src: Uint8Array, start: number, n: number, maskKey: Uint8Array | null, maskOffset: number, events: ConnectionEvent[]): void {
+    if (this.#opcode === Opcode.Binary) {
+      const data = new Uint8Array(n);
+      if (maskKey !== null) maskInto(src, start, data, 0, n, maskKey, maskOffset);
+      else data.set(src.subarray(start, start + n));
+      events.push({ type: "binary", data });
+      return;
+    }
+    let bytes: Uint8Array;
+    let from: number;
+    if (maskKey === null) {
+      bytes = src;
+      from = start;
+    } else {
+      if (n <= SCRATCH_SIZE) {
+        if (this.#scratch.length < n) this.#scratch = new Uint8Array(SCRATCH_SIZE);
+        bytes = this.#scratch;
+      } else {
+        bytes = new Uint8Array(n);
+      }
+      maskInto(src, start, bytes, 0, n, maskKey, maskOffset);
+      from = 0;
+    }
+    const view = bytes.subarray(from, from + n);
+    this.#validate(view, 0, n);
+    this.#checkComplete();
+    events.push({ type: "text", data: decodeUtf8(view) });
+  }
+
+  #decodeChain(data: Uint8Array, messageEnd: boolean, events: ConnectionEvent[]): void {
+    let chunks: readonly Uint8Array[] = [data];
+    for (const ext of this.#decoders) {
+      const next: Uint8Array[] = [];
+      for (let i = 0; i < chunks.length; i++) {
+        const last = messageEnd && i === chunks.length - 1;
+        const out = ext.decode(chunks[i]!, this.#rsv & ext.rsvBits, last, this.#options.maxMessageSize - this.#size);
+        for (const o of out) next.push(o);
+      }
+      if (messageEnd && chunks.length === 0) {
+        for (const o of ext.decode(EMPTY, this.#rsv & ext.rsvBits, true, this.#options.maxMessageSize - this.#size)) next.push(o);
+      }
+      chunks = next;
+    }
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i]!;
+      this.#size += chunk.length;
+      if (this.#size > this.#options.maxMessageSize) {
+        throw new RemoteProtocolError("MESSAGE_TOO_BIG", "message exceeds the message size limit");
+      }
+      if (this.#options.streaming) {
+        this.#emitFragment(chunk, messageEnd && i === chunks.length - 1, events);
+      } else {
+        const at = this.#reserve(chunk.length, 0);
+        this.#buffer.set(chunk, at);
+        if (this.#opcode === Opcode.Text) this.#validate(this.#buffer, at, at + chunk.length);
+        this.#length = at + chunk.length;
+      }
+    }
+    if (this.#options.streaming && messageEnd && chunks.length === 0) this.#emitFragment(EMPTY, true, events);
+  }
+
+  #emitFragment(data: Uint8Array, fin: boolean, events: ConnectionEvent[]): void {
+    if (this.#opcode === Opcode.Binary) {
+      events.push({ type: "binary-fragment", data, fin });
+      return;
+    }
+    this.#validate(data, 0, data.length);
+    if (fin) this.#checkComplete();
+    this.#streamDecoder ??= new Utf8StreamDecoder();
+    events.push({ type: "text-fragment", data: this.#streamDecoder.decode(data, fin), fin });
+  }
+
+  #finish(events: ConnectionEvent[]): void {
+    if (!this.#options.streaming && !this.#delivered) {
+      let data: Uint8Array;
+      if (this.#length === 0) data = new Uint8Array(0);
+      else if (this.#buffer.length === this.#length) data = this.#buffer;
+      else data = this.#buffer.slice(0, this.#length);
+      if (this.#opcode === Opcode.Binary) {
+        events.push({ type: "binary", data });
+      } else {
+        this.#checkComplete();
+        events.push({ type: "text", data: decodeUtf8(data) });
+      }
+    }
+    this.#opcode = 0;
+    this.#rsv = 0;
+    this.#delivered = false;
+    this.#buffer = EMPTY;
+    this.#length = 0;
+    this.#validator.reset();
+    this.#streamDecoder = null;
+  }
+
+  /** Room for `n` more bytes in the buffer; returns where they go. Grows at most 2x what arrived. */
+  #reserve(n: number, frameRemaining: number): number {
+    const at = this.#length;
+    const needed = at + n;
+    if (needed > this.#buffer.length) {
+      const hint = needed + frameRemaining;
+      const capacity = Math.max(needed, Math.min(hint, Math.max(this.#buffer.length * 2, MIN_BUFFER)));
+      const grown = new Uint8Array(capacity);
+      grown.set(this.#buffer.subarray(0, at));
+      this.#buffer = grown;
+    }
+    return at;
+  }
+
+  #validate(bytes: Uint8Array, start: number, end: number): void {
+    const bad = this.#validator.push(bytes, start, end);
+    if (bad >= 0) throw new RemoteProtocolError("INVALID_UTF8", "invalid UTF-8 in a text message");
+  }
+
+  #checkComplete(): void {
+    if (!this.#validator.isComplete()) {
+      throw new RemoteProtocolError("INVALID_UTF8", "text message ends inside a UTF-8 sequence");
+    }
+  }
+}

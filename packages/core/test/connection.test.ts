@@ -1,0 +1,329 @@
+import { describe, expect, it } from "vitest";
+import {
+  ClientConnection,
+  type ConnectionEvent,
+  type Extension,
+  FrameDecoder,
+  InternalError,
+  LocalProtocolError,
+  Opcode,
+  ServerConnection,
+} from "../src/index.js";
+import { closedOf, ConnectedPair, openClient, openServer, REQUEST } from "./helpers/connections.js";
+import { seededRandom } from "./helpers/random.js";
+import { concat, hex, rawFrame, toHex, utf8 } from "./helpers/wire.js";
+
+const decodeOut = (role: "client" | "server", out: Uint8Array[]) =>
+  new FrameDecoder({ role: role === "client" ? "server" : "client", maxFrameSize: 1 << 30 }).push(concat(out));
+
+function localError(fn: () => void): LocalProtocolError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof LocalProtocolError) return e;
+    throw e;
+  }
+  throw new Error("did not throw");
+}
+
+describe("RFC 6455 §5.7 examples received", () => {
+  it("a client reads the unmasked Hello", () => {
+    expect(openClient().receive(hex("810548656c6c6f"))).toEqual([{ type: "text", data: "Hello" }]);
+  });
+  it("a server reads the masked Hello", () => {
+    expect(openServer().receive(hex("818537fa213d7f9f4d5158"))).toEqual([{ type: "text", data: "Hello" }]);
+  });
+  it("a client reads the fragmented Hello", () => {
+    expect(openClient().receive(hex("010348656c80026c6f"))).toEqual([{ type: "text", data: "Hello" }]);
+  });
+  it("a client answers the unmasked ping with a masked pong of the same payload", () => {
+    const client = openClient({ random: () => undefined });
+    // A RandomSource that writes nothing leaves a zero key: masking is then the identity.
+    expect(client.receive(hex("890548656c6c6f"))).toEqual([{ type: "ping", data: utf8("Hello") }]);
+    expect(toHex(concat(client.takeOutgoing()))).toBe("8a850000000048656c6c6f");
+  });
+  it("a client reads 256 bytes and 64 KiB binary frames", () => {
+    const client = openClient();
+    const events = client.receive(concat([hex("827e0100"), new Uint8Array(256).fill(3), hex("827f0000000000010000"), new Uint8Array(65536).fill(4)]));
+    expect(events).toEqual([
+      { type: "binary", data: new Uint8Array(256).fill(3) },
+      { type: "binary", data: new Uint8Array(65536).fill(4) },
+    ]);
+  });
+});
+
+describe("sending", () => {
+  it("a server sends unmasked frames and a client masks every frame with a fresh key", () => {
+    const server = openServer();
+    server.sendText("hi");
+    expect(toHex(concat(server.takeOutgoing()))).toBe("81026869");
+    const client = openClient({ random: seededRandom(1) });
+    client.sendText("hi");
+    client.sendText("hi");
+    const [a, b] = client.takeOutgoing();
+    expect(a![1]! & 0x80).toBe(0x80);
+    expect(toHex(a!.subarray(2, 6))).not.toBe(toHex(b!.subarray(2, 6)));
+    expect(decodeOut("client", [a!, b!]).map((f) => new TextDecoder().decode(f.payload))).toEqual(["hi", "hi"]);
+  });
+
+  it("sends a fragmented message as a first frame and continuations", () => {
+    const server = openServer();
+    server.sendBinary(new Uint8Array([1]), { fin: false });
+    server.ping("p");
+    server.sendBinary(new Uint8Array([2]), { fin: false });
+    server.sendBinary(new Uint8Array([3]));
+    const frames = decodeOut("server", server.takeOutgoing());
+    expect(frames.map((f) => [f.opcode, f.fin])).toEqual([
+      [Opcode.Binary, false],
+      [Opcode.Ping, true],
+      [Opcode.Continuation, false],
+      [Opcode.Continuation, true],
+    ]);
+  });
+
+  it("refuses a text fragment inside an open binary message", () => {
+    const server = openServer();
+    server.sendBinary(new Uint8Array([1]), { fin: false });
+    expect(localError(() => server.sendText("x")).code).toBe("INVALID_STATE");
+  });
+
+  it("sends large server payloads without copying them", () => {
+    const server = openServer();
+    const big = new Uint8Array(100_000).fill(5);
+    server.sendBinary(big);
+    const out = server.takeOutgoing();
+    expect(out).toHaveLength(2);
+    expect(out[1]).toBe(big);
+    expect(server.bufferedAmount).toBe(0);
+  });
+
+  it("counts queued bytes in bufferedAmount until they are taken", () => {
+    const server = openServer();
+    server.sendText("abc");
+    expect(server.bufferedAmount).toBe(5);
+    server.takeOutgoing();
+    expect(server.bufferedAmount).toBe(0);
+  });
+
+  it("refuses control payloads over 125 bytes", () => {
+    expect(localError(() => openServer().ping(new Uint8Array(126))).code).toBe("INVALID_ARGUMENT");
+  });
+
+  it("keeps automatic replies in causal order with application sends", () => {
+    const server = openServer();
+    server.sendText("before");
+    server.receive(rawFrame(Opcode.Ping, "p", { masked: true }));
+    server.sendText("after");
+    const frames = decodeOut("server", server.takeOutgoing());
+    expect(frames.map((f) => f.opcode)).toEqual([Opcode.Text, Opcode.Pong, Opcode.Text]);
+  });
+
+  it("does not answer pings when autoPong is off", () => {
+    const server = openServer({ autoPong: false });
+    expect(server.receive(rawFrame(Opcode.Ping, "p", { masked: true }))).toEqual([{ type: "ping", data: utf8("p") }]);
+    expect(server.takeOutgoing()).toEqual([]);
+  });
+});
+
+describe("RFC 6455 §7 closing", () => {
+  it("a locally started close completes when the peer answers", () => {
+    const server = openServer();
+    server.close(1000, "done");
+    expect(server.state).toBe("local-closing");
+    expect(server.closeExpected).toBe(true);
+    expect(server.outgoingEnded).toBe(false);
+    expect(localError(() => server.sendText("x")).code).toBe("INVALID_STATE");
+    expect(localError(() => server.close()).code).toBe("INVALID_STATE");
+    const events = server.receive(rawFrame(Opcode.Close, concat([hex("03e8"), utf8("ok")]), { masked: true }));
+    expect(events).toEqual([{ type: "closed", code: 1000, reason: "ok", wasClean: true, error: null }]);
+    expect(server.outgoingEnded).toBe(true);
+  });
+
+  it("a client waits for the server to end TCP after the closing handshake", () => {
+    const client = openClient();
+    client.close(1001);
+    client.receive(rawFrame(Opcode.Close, hex("03e9"), { masked: false }));
+    expect(client.state).toBe("closed");
+    expect(client.outgoingEnded).toBe(false);
+    expect(client.closeExpected).toBe(true);
+    expect(client.receiveEof()).toEqual([]);
+    expect(client.outgoingEnded).toBe(true);
+    expect(client.closeExpected).toBe(false);
+  });
+
+  it("still delivers data and answers pings while waiting for the close reply", () => {
+    const server = openServer();
+    server.close(1000);
+    server.takeOutgoing();
+    const events = server.receive(concat([rawFrame(Opcode.Text, "late", { masked: true }), rawFrame(Opcode.Ping, "p", { masked: true })]));
+    expect(events).toEqual([{ type: "text", data: "late" }, { type: "ping", data: utf8("p") }]);
+    // Our Close is out: no more frames of any kind.
+    expect(server.takeOutgoing()).toEqual([]);
+  });
+
+  it("with autoClose off, the application answers the peer's close", () => {
+    const server = openServer({ autoClose: false });
+    const events = server.receive(rawFrame(Opcode.Close, hex("0fa0"), { masked: true }));
+    expect(events).toEqual([{ type: "closing", code: 4000, reason: "" }]);
+    expect(server.state).toBe("remote-closing");
+    server.sendText("last words");
+    server.close(4000);
+    expect(server.state).toBe("closed");
+    expect(server.takeEvents()).toEqual([{ type: "closed", code: 4000, reason: "", wasClean: true, error: null }]);
+    expect(decodeOut("server", server.takeOutgoing()).map((f) => f.opcode)).toEqual([Opcode.Text, Opcode.Close]);
+  });
+
+  it.each([1004, 1005, 1006, 1015, 999, 5000, 2000, 1.5])("refuses to send close code %s", (code) => {
+    expect(localError(() => openServer().close(code)).code).toBe("INVALID_ARGUMENT");
+  });
+
+  it("refuses a reason without a code", () => {
+    expect(localError(() => openServer().close(undefined, "why")).code).toBe("INVALID_ARGUMENT");
+  });
+
+  it("cuts a long reason on a code-point boundary", () => {
+    const server = openServer();
+    server.close(1000, "é".repeat(100));
+    const [frame] = decodeOut("server", server.takeOutgoing());
+    expect(frame!.payload.length).toBe(2 + 122);
+    expect(new TextDecoder("utf-8", { fatal: true }).decode(frame!.payload.subarray(2))).toBe("é".repeat(61));
+  });
+
+  it("sends an empty close without a code", () => {
+    const server = openServer();
+    server.close();
+    expect(toHex(concat(server.takeOutgoing()))).toBe("8800");
+  });
+
+  it("reports 1006 when the transport ends without a close", () => {
+    const server = openServer();
+    const closed = closedOf(server.receiveEof());
+    expect(closed.code).toBe(1006);
+    expect(closed.wasClean).toBe(false);
+    expect(closed.error?.code).toBe("UNEXPECTED_EOF");
+    expect(server.receiveEof()).toEqual([]);
+    expect(localError(() => server.sendText("x")).code).toBe("INVALID_STATE");
+  });
+
+  it("reports 1006 when the transport ends during the closing handshake", () => {
+    const client = openClient();
+    client.close(1000);
+    expect(closedOf(client.receiveEof()).code).toBe(1006);
+  });
+
+  it("fail() sends the code, ends output and queues one closed event", () => {
+    const server = openServer();
+    server.fail(1008, "policy");
+    expect(server.state).toBe("closed");
+    expect(server.outgoingEnded).toBe(true);
+    expect(server.takeEvents()).toEqual([{ type: "closed", code: 1008, reason: "policy", wasClean: false, error: null }]);
+    expect(toHex(concat(server.takeOutgoing()))).toBe("880803f0706f6c696379");
+    server.fail(1008);
+    expect(server.takeEvents()).toEqual([]);
+  });
+});
+
+describe("errors", () => {
+  it("turns an exception inside core into 1011 with no details on the wire", () => {
+    const exploding: Extension = {
+      name: "x-explode",
+      rsvBits: 0x20,
+      decode: () => {
+        throw new TypeError("secret internal detail");
+      },
+      encode: (data) => ({ data, rsv: 0 }),
+      dispose: () => undefined,
+    };
+    const server = new ServerConnection({
+      extensions: [{ name: "x-explode", negotiate: () => ({ response: { name: "x-explode", params: [] }, extension: exploding }) }],
+    });
+    server.receive(utf8(REQUEST.replace("\r\n\r\n", "\r\nSec-WebSocket-Extensions: x-explode\r\n\r\n")));
+    server.accept();
+    server.takeEvents();
+    server.takeOutgoing();
+    const closed = closedOf(server.receive(rawFrame(Opcode.Text, "x", { masked: true, rsv: 0x20 })));
+    expect(closed.code).toBe(1011);
+    expect(closed.error).toBeInstanceOf(InternalError);
+    expect((closed.error as InternalError).cause).toBeInstanceOf(TypeError);
+    const [frame] = decodeOut("server", server.takeOutgoing());
+    expect(toHex(frame!.payload)).toBe("03f3");
+  });
+
+  it("drops input after failing", () => {
+    const server = openServer();
+    server.receive(rawFrame(3, "", { masked: true }));
+    expect(server.receive(rawFrame(Opcode.Text, "x", { masked: true }))).toEqual([]);
+  });
+});
+
+describe("streaming mode", () => {
+  it("delivers a large message as fragments with bounded pieces", () => {
+    const client = openClient({ streaming: true, maxMessageSize: Number.POSITIVE_INFINITY });
+    const size = 8 * 1024 * 1024;
+    const header = hex("827f0000000000800000");
+    let received = 0;
+    let largest = 0;
+    let fins = 0;
+    const chunk = new Uint8Array(64 * 1024).fill(0xab);
+    const handle = (events: ConnectionEvent[]): void => {
+      for (const ev of events) {
+        expect(ev.type).toBe("binary-fragment");
+        if (ev.type !== "binary-fragment") continue;
+        received += ev.data.length;
+        largest = Math.max(largest, ev.data.length);
+        if (ev.fin) fins++;
+      }
+    };
+    handle(client.receive(header));
+    for (let sent = 0; sent < size; sent += chunk.length) handle(client.receive(chunk));
+    expect(received).toBe(size);
+    expect(largest).toBeLessThanOrEqual(chunk.length);
+    expect(fins).toBe(1);
+  });
+
+  it("delivers text fragments with code points split across pieces", () => {
+    const client = openClient({ streaming: true });
+    const bytes = utf8("añ🎉");
+    const events = [
+      ...client.receive(concat([hex("01"), new Uint8Array([3]), bytes.subarray(0, 3)])),
+      ...client.receive(concat([hex("80"), new Uint8Array([bytes.length - 3]), bytes.subarray(3)])),
+    ];
+    expect(events.map((e) => (e.type === "text-fragment" ? e.data : "?")).join("")).toBe("añ🎉");
+    expect(events.at(-1)).toMatchObject({ type: "text-fragment", fin: true });
+  });
+});
+
+describe("in-memory client and server pair", () => {
+  it("exchanges messages and closes cleanly on both sides, the server ending TCP first", () => {
+    const pair = new ConnectedPair({ protocols: ["chat"] }, { subprotocols: ["chat"] });
+    expect(pair.client.state).toBe("open");
+    expect(pair.client.protocol).toBe("chat");
+    pair.client.sendText("hello ✓");
+    pair.server.sendBinary(new Uint8Array([0, 255]));
+    pair.pump();
+    expect(pair.serverEvents.filter((e) => e.type === "text")).toEqual([{ type: "text", data: "hello ✓" }]);
+    expect(pair.clientEvents.filter((e) => e.type === "binary")).toEqual([{ type: "binary", data: new Uint8Array([0, 255]) }]);
+    pair.client.close(1000, "bye");
+    pair.pump();
+    expect(pair.server.closedEvent).toEqual({ type: "closed", code: 1000, reason: "bye", wasClean: true, error: null });
+    expect(pair.client.closedEvent).toEqual({ type: "closed", code: 1000, reason: "bye", wasClean: true, error: null });
+    expect(pair.client.outgoingEnded && pair.server.outgoingEnded).toBe(true);
+  });
+});
+
+describe("client handshake", () => {
+  it("queues its request in the constructor", () => {
+    const client = new ClientConnection({ host: "example.com", target: "/chat?x=1", random: seededRandom() });
+    const text = new TextDecoder().decode(concat(client.takeOutgoing()));
+    expect(text.startsWith("GET /chat?x=1 HTTP/1.1\r\n")).toBe(true);
+    expect(text).toMatch(/\r\nHost: example\.com\r\n/i);
+  });
+
+  it("keeps frames that arrive in the same chunk as the 101 response", async () => {
+    const { responseFor } = await import("./helpers/connections.js");
+    const client = new ClientConnection({ host: "example.com", random: seededRandom() });
+    const response = responseFor(concat(client.takeOutgoing()));
+    const events = client.receive(concat([response, hex("810548656c6c6f")]));
+    expect(events.map((e) => e.type)).toEqual(["open", "text"]);
+  });
+});

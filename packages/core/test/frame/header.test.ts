@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { RemoteProtocolError } from "../../src/index.js";
+import { FrameHeaderParser } from "../../src/frame/header.js";
+import { hex } from "../helpers/wire.js";
+
+const parser = (role: "client" | "server" = "client", maxFrameSize = 1 << 24, rsvAllowed = 0): FrameHeaderParser =>
+  new FrameHeaderParser({ role, rsvAllowed, maxFrameSize });
+
+function errorOf(fn: () => unknown): RemoteProtocolError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof RemoteProtocolError) return e;
+    throw e;
+  }
+  throw new Error("did not throw");
+}
+
+describe("RFC 6455 §5.2 frame header", () => {
+  it("reads the §5.7 unmasked Hello header", () => {
+    const p = parser();
+    expect(p.parse(hex("810548656c6c6f"), 0)).toBe(2);
+    expect([p.fin, p.rsv, p.opcode, p.masked, p.length]).toEqual([true, 0, 1, false, 5]);
+  });
+
+  it("reads the §5.7 masked Hello header and key", () => {
+    const p = parser("server");
+    expect(p.parse(hex("818537fa213d7f9f4d5158"), 0)).toBe(6);
+    expect(p.masked).toBe(true);
+    expect(Array.from(p.maskKey)).toEqual([0x37, 0xfa, 0x21, 0x3d]);
+  });
+
+  it("reads 16-bit and 64-bit lengths", () => {
+    const p = parser();
+    expect(p.parse(hex("827e0100"), 0)).toBe(4);
+    expect(p.length).toBe(256);
+    expect(p.parse(hex("827f0000000000010000"), 0)).toBe(10);
+    expect(p.length).toBe(65536);
+  });
+
+  it("reads a 64-bit length above 2^32 exactly", () => {
+    const p = parser("client", Number.MAX_SAFE_INTEGER);
+    p.parse(hex("827f0000000100000002"), 0);
+    expect(p.length).toBe(2 ** 32 + 2);
+  });
+
+  it("continues a header split at every point", () => {
+    const bytes = hex("82ff0000000000010000aabbccdd");
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const p = parser("server");
+      expect(p.parse(bytes.subarray(0, cut), 0)).toBe(-1);
+      expect(p.isPartial).toBe(true);
+      expect(p.parse(bytes.subarray(cut), 0)).toBe(bytes.length - cut);
+      expect(p.length).toBe(65536);
+      expect(Array.from(p.maskKey)).toEqual([0xaa, 0xbb, 0xcc, 0xdd]);
+    }
+  });
+
+  it("continues a header delivered one byte at a time", () => {
+    const bytes = hex("82fe1000aabbccdd");
+    const p = parser("server");
+    for (let i = 0; i < bytes.length - 1; i++) expect(p.parse(bytes.subarray(i, i + 1), 0)).toBe(-1);
+    expect(p.parse(bytes.subarray(bytes.length - 1), 0)).toBe(1);
+    expect(p.length).toBe(0x1000);
+  });
+
+  it("rejects a length over the limit from the header alone", () => {
+    expect(errorOf(() => parser("client", 1000).parse(hex("827e03e9"), 0)).code).toBe("FRAME_TOO_BIG");
+    expect(errorOf(() => parser("client", 1000).parse(hex("827fffffffffffffffff"), 0)).code).toBe("LENGTH_MSB_SET");
+    expect(errorOf(() => parser("client", 2 ** 40).parse(hex("827f7fffffffffffffff"), 0)).code).toBe("FRAME_TOO_BIG");
+  });
+
+  it("accepts RSV bits an extension owns on data frames only", () => {
+    const p = parser("client", 1 << 20, 0x40);
+    p.parse(hex("c100"), 0);
+    expect(p.rsv).toBe(0x40);
+    expect(errorOf(() => parser("client", 1 << 20, 0x40).parse(hex("a100"), 0)).code).toBe("RESERVED_BITS_SET");
+    expect(errorOf(() => parser("client", 1 << 20, 0x40).parse(hex("c900"), 0)).code).toBe("RESERVED_BITS_SET");
+  });
+
+  it("names each broken rule", () => {
+    expect(errorOf(() => parser().parse(hex("8300"), 0)).code).toBe("RESERVED_OPCODE");
+    expect(errorOf(() => parser().parse(hex("0900"), 0)).code).toBe("FRAGMENTED_CONTROL_FRAME");
+    expect(errorOf(() => parser().parse(hex("897e007e"), 0)).code).toBe("CONTROL_FRAME_TOO_LONG");
+    expect(errorOf(() => parser("server").parse(hex("8100"), 0)).code).toBe("UNMASKED_FRAME_FROM_CLIENT");
+    expect(errorOf(() => parser("client").parse(hex("818000000000"), 0)).code).toBe("MASKED_FRAME_FROM_SERVER");
+    expect(errorOf(() => parser().parse(hex("827e0005"), 0)).code).toBe("NON_MINIMAL_LENGTH");
+    expect(errorOf(() => parser().parse(hex("827f000000000000ffff"), 0)).code).toBe("NON_MINIMAL_LENGTH");
+  });
+});

@@ -1,0 +1,122 @@
+import { fc, it } from "@fast-check/vitest";
+import { describe, expect } from "vitest";
+import { ClientConnection, type ConnectionEvent, encodeFrame, FrameDecoder, InternalError, ServerConnection } from "../../src/index.js";
+import { openConnection, REQUEST, responseFor } from "../helpers/connections.js";
+import { seededRandom } from "../helpers/random.js";
+import { concat, digest, digestEvents, splitAt, utf8 } from "../helpers/wire.js";
+import { bytesOfSize, cuts, encodeItems, wireItem } from "./arbitraries.js";
+
+function feed(role: "client" | "server", chunks: readonly Uint8Array[]): { events: ConnectionEvent[]; out: Uint8Array } {
+  const conn = openConnection(role, { maxMessageSize: 1 << 20 });
+  const events: ConnectionEvent[] = [];
+  for (const c of chunks) events.push(...conn.receive(c));
+  events.push(...conn.receiveEof());
+  return { events, out: concat(conn.takeOutgoing()) };
+}
+
+describe("split invariance", () => {
+  for (const role of ["server", "client"] as const) {
+    it.prop([fc.array(wireItem, { maxLength: 8 }).chain((items) => {
+      const bytes = encodeItems(items, role === "server");
+      return fc.tuple(fc.constant(bytes), cuts(bytes.length));
+    })], { numRuns: 150 })(`any split of a valid stream gives the same events and replies (${role})`, ([bytes, points]) => {
+      const whole = feed(role, [bytes]);
+      const split = feed(role, splitAt(bytes, points));
+      expect(digestEvents(split.events)).toEqual(digestEvents(whole.events));
+      expect(digest(split.out)).toBe(digest(whole.out));
+      expect(whole.events.some((e) => e.type === "closed" && e.error?.code !== "UNEXPECTED_EOF")).toBe(false);
+    });
+  }
+
+  it.prop([fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 12 }), fc.array(fc.integer({ min: 0, max: 800 }), { maxLength: 10 })], { numRuns: 200 })(
+    "any split of arbitrary bytes gives the same events (server, from the handshake on)",
+    (parts, points) => {
+      const bytes = concat([utf8(REQUEST), ...parts]);
+      const run = (chunks: Uint8Array[]): unknown => {
+        const server = new ServerConnection({ random: seededRandom() });
+        const events: ConnectionEvent[] = [];
+        for (const c of chunks) {
+          for (const ev of server.receive(c)) {
+            events.push(ev);
+            if (ev.type === "upgrade-request") server.accept();
+          }
+          events.push(...server.takeEvents());
+        }
+        return { events: events.map((e) => (e.type === "upgrade-request" ? e.type : e)), out: concat(server.takeOutgoing()) };
+      };
+      expect(run(splitAt(bytes, points))).toEqual(run([bytes]));
+    },
+  );
+});
+
+describe("round trip", () => {
+  it.prop([
+    fc.record({
+      fin: fc.boolean(),
+      rsv: fc.constantFrom(0, 0x40),
+      opcode: fc.constantFrom(0, 1, 2),
+      payload: bytesOfSize(fc.oneof(fc.constantFrom(0, 125, 126, 65535, 65536, 200_000), fc.nat(1000))),
+    }),
+    fc.option(fc.uint8Array({ minLength: 4, maxLength: 4 }), { nil: null }),
+  ], { numRuns: 120 })("decode(encode(frame)) is the frame, masked or not", (frame, key) => {
+    const decoder = new FrameDecoder({ role: key === null ? "client" : "server", rsvAllowed: 0x40, maxFrameSize: 1 << 20 });
+    const frames = decoder.push(encodeFrame(frame, key));
+    expect(frames).toHaveLength(1);
+    expect({ ...frames[0]!, payload: digest(frames[0]!.payload) }).toEqual({ ...frame, payload: digest(frame.payload) });
+  });
+});
+
+describe("totality", () => {
+  const noInternalError = (events: readonly ConnectionEvent[]): void => {
+    for (const ev of events) if (ev.type === "closed") expect(ev.error).not.toBeInstanceOf(InternalError);
+    expect(events.filter((e) => e.type === "closed").length).toBeLessThanOrEqual(1);
+  };
+
+  for (const role of ["server", "client"] as const) {
+    it.prop([fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 })], { numRuns: 300 })(`arbitrary bytes never throw from an open ${role}`, (chunks) => {
+      const conn = openConnection(role);
+      const events: ConnectionEvent[] = [];
+      for (const c of chunks) events.push(...conn.receive(c));
+      events.push(...conn.receiveEof());
+      noInternalError(events);
+      expect(events.at(-1)?.type).toBe("closed");
+    });
+
+    it.prop([fc.array(wireItem, { maxLength: 6 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 })], { numRuns: 300 })(
+      `mutated valid streams never throw or report an internal error (${role})`,
+      (items, mutations) => {
+        const bytes = encodeItems(items, role === "server");
+        for (const [at, value] of mutations) if (bytes.length > 0) bytes[at % bytes.length] = value;
+        const conn = openConnection(role, { maxMessageSize: 1 << 20 });
+        const events = [...conn.receive(bytes), ...conn.receiveEof()];
+        noInternalError(events);
+      },
+    );
+  }
+
+  it.prop([fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 })], { numRuns: 300 })("arbitrary bytes never throw during a server's handshake", (chunks) => {
+    const server = new ServerConnection({ maxHandshakeSize: 1024 });
+    const events: ConnectionEvent[] = [];
+    for (const c of chunks) events.push(...server.receive(c));
+    events.push(...server.receiveEof());
+    noInternalError(events);
+  });
+
+  it.prop([fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 8 })], { numRuns: 300 })("arbitrary bytes never throw during a client's handshake", (chunks) => {
+    const client = new ClientConnection({ host: "h", random: seededRandom(), maxHandshakeSize: 1024 });
+    client.takeOutgoing();
+    const events: ConnectionEvent[] = [];
+    for (const c of chunks) events.push(...client.receive(c));
+    events.push(...client.receiveEof());
+    noInternalError(events);
+  });
+
+  it.prop([fc.array(fc.uint8Array({ maxLength: 100 }), { maxLength: 8 })], { numRuns: 200 })("garbage after a valid 101 never throws", (chunks) => {
+    const client = new ClientConnection({ host: "h", random: seededRandom() });
+    const response = responseFor(concat(client.takeOutgoing()));
+    const events = [...client.receive(response)];
+    for (const c of chunks) events.push(...client.receive(c));
+    events.push(...client.receiveEof());
+    noInternalError(events);
+  });
+});
