@@ -1,0 +1,235 @@
+/**
+ * WebSocket servers for Node: on an existing http/https server (its `'upgrade'` event, beside
+ * ordinary routes) or standalone on a net/tls server (core parses the raw request).
+ * Docs: https://nodejs.org/api/http.html#event-upgrade, https://nodejs.org/api/net.html#class-netserver
+ */
+import type { IncomingMessage, Server as HttpServer } from "node:http";
+import type { Server as HttpsServer } from "node:https";
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { createServer as createTlsServer, type TlsOptions } from "node:tls";
+import { ServerConnection, type ServerOptions, type UpgradeRequest } from "@wsengine/core";
+import { type SessionOptions, type UpgradeDecision, WebSocketSession } from "@wsengine/session";
+import { toRequestHead } from "./request.js";
+import { NodeSocketTransport } from "./transport.js";
+
+// --- types ---
+
+/** Where a request came from, for the upgrade hook and the connection callback. */
+export interface ConnectionInfo {
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  /** Whether the connection is TLS. */
+  readonly secure: boolean;
+  /** Node's request object, on an http/https server; `null` standalone. */
+  readonly incomingMessage: IncomingMessage | null;
+}
+
+/** Server options: core's connection options, the session's timers and limits, and the hooks. */
+export interface WebSocketServerOptions extends Omit<ServerOptions, "streaming">, Omit<SessionOptions, "onUpgrade"> {
+  /** Serve only this path (the target without its query). Default: every path. */
+  readonly path?: string;
+  /**
+   * Decide about a valid upgrade request: authenticate, check Origin, pick a subprotocol,
+   * set cookies; or reject with any status, headers and body. May be async. Returning nothing
+   * accepts. A throw answers 500 and is passed to `onError`.
+   */
+  readonly onUpgrade?: (request: UpgradeRequest, info: ConnectionInfo) => UpgradeDecision | void | Promise<UpgradeDecision | void>;
+  /** A connection opened. Add listeners here: they see every message. */
+  readonly onConnection?: (socket: WebSocketSession, request: UpgradeRequest, info: ConnectionInfo) => void;
+  /** A connection failed (protocol error, timeout, transport error, a failing hook). Informational. */
+  readonly onError?: (error: Error, socket: WebSocketSession) => void;
+}
+
+/** Options of {@link listen}: a standalone server. */
+export interface ListenOptions extends WebSocketServerOptions {
+  readonly port?: number;
+  readonly host?: string;
+  /** Serve wss:// with these TLS options (key and cert at least). */
+  readonly tls?: TlsOptions;
+}
+
+/** Options of {@link WebSocketServer.close}. */
+export interface ShutdownOptions {
+  /** Close code sent to every client. Default 1001 (Going Away). */
+  readonly code?: number;
+  readonly reason?: string;
+  /** How long the closing handshakes may take before the remaining transports are destroyed. Default: `closeTimeout`, else 10 s. */
+  readonly timeout?: number;
+}
+
+/** What ties a {@link WebSocketServer} to a listener: closed, or detached, on shutdown. */
+export interface ServerBinding {
+  /** A standalone listener to close on shutdown. */
+  readonly listener?: NetServer;
+  /** Unregister from an http server's upgrade routing. */
+  readonly detach?: () => void;
+}
+
+// --- adapter ---
+
+/** Routes an http server's upgrades to the WebSocket servers attached to it, by path. */
+const routers: WeakMap<HttpServer | HttpsServer, WebSocketServer[]> = new WeakMap();
+
+/**
+ * A set of WebSocket connections sharing options. Create one with {@link attach} or
+ * {@link listen}; it can also take upgrades or sockets you route yourself.
+ */
+export class WebSocketServer {
+  readonly #options: WebSocketServerOptions;
+  readonly #sessions: Set<WebSocketSession> = new Set();
+  readonly #clients: Set<WebSocketSession> = new Set();
+  #closing = false;
+  /** The standalone listener, if {@link listen} made it. */
+  readonly #listener: NetServer | null;
+  readonly #detach: (() => void) | null;
+
+  /**
+   * A server that takes only what you hand it (`handleUpgrade`, `handleSocket`); `attach` and
+   * `listen` pass `binding` to tie it to their listener.
+   */
+  constructor(options: WebSocketServerOptions = {}, binding: ServerBinding = {}) {
+    this.#options = options;
+    this.#listener = binding.listener ?? null;
+    this.#detach = binding.detach ?? null;
+  }
+
+  /** The open connections. */
+  get clients(): ReadonlySet<WebSocketSession> {
+    return this.#clients;
+  }
+
+  /** The standalone listener's address, or `null` on an attached server. */
+  address(): AddressInfo | null {
+    const address = this.#listener?.address();
+    return typeof address === "object" && address !== null ? address : null;
+  }
+
+  /** Whether `path` (a request target) is served here. */
+  handles(target: string): boolean {
+    const path = this.#options.path;
+    if (path === undefined) return true;
+    const q = target.indexOf("?");
+    return (q === -1 ? target : target.slice(0, q)) === path;
+  }
+
+  /** Take over an http server's `'upgrade'`: for routing of your own (ws's `noServer` mode). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const s = socket as Socket;
+    const info: ConnectionInfo = { remoteAddress: s.remoteAddress, remotePort: s.remotePort, secure: "encrypted" in s, incomingMessage: req };
+    this.#serve(s, info, { head: toRequestHead(req), rest: head });
+  }
+
+  /** Serve a raw connected socket: core reads the HTTP request itself. */
+  handleSocket(socket: Socket): void {
+    const info: ConnectionInfo = { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort, secure: "encrypted" in socket, incomingMessage: null };
+    this.#serve(socket, info, undefined);
+  }
+
+  /**
+   * Graceful shutdown: stop taking connections, send a Close (1001 by default) to every client,
+   * wait for the closing handshakes up to `timeout`, then destroy what is left. An attached http
+   * server keeps running; a standalone listener is closed.
+   */
+  async close(options: ShutdownOptions = {}): Promise<void> {
+    this.#closing = true;
+    this.#detach?.();
+    const listener = this.#listener;
+    const listenerClosed = listener === null ? Promise.resolve() : new Promise<void>((resolve) => listener.close(() => resolve()));
+    const sessions = [...this.#sessions];
+    for (const session of sessions) {
+      if (session.readyState === 0) session.terminate();
+      else void session.close(options.code ?? 1001, options.reason ?? "server shutting down");
+    }
+    const timeout = options.timeout ?? this.#options.closeTimeout ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)));
+    await Promise.race([Promise.all(sessions.map((s) => s.closed)), expired]);
+    clearTimeout(timer);
+    for (const session of this.#sessions) session.terminate();
+    await listenerClosed;
+  }
+
+  #serve(socket: Socket, info: ConnectionInfo, request: { head: ReturnType<typeof toRequestHead>; rest: Buffer } | undefined): void {
+    if (this.#closing) {
+      socket.on("error", () => {});
+      socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
+    const options = this.#options;
+    const { onUpgrade: hook, ...sessionOptions } = options;
+    const connection = new ServerConnection(options);
+    const session = new WebSocketSession(
+      connection,
+      new NodeSocketTransport(socket),
+      hook === undefined ? sessionOptions : { ...sessionOptions, onUpgrade: (req: UpgradeRequest) => hook(req, info) },
+      request,
+    );
+    this.#sessions.add(session);
+    session.on("open", () => {
+      this.#clients.add(session);
+      options.onConnection?.(session, session.request!, info);
+    });
+    session.on("error", (error) => options.onError?.(error, session));
+    session.on("close", () => {
+      this.#sessions.delete(session);
+      this.#clients.delete(session);
+    });
+  }
+}
+
+/**
+ * Serve WebSockets on an http or https server, next to its ordinary routes. Several servers
+ * may be attached with different `path`s; an upgrade no attached server takes is answered 404
+ * (unless another `'upgrade'` listener exists, which then owns it).
+ *
+ * @example
+ * const http = createServer((req, res) => res.end("ok"));
+ * const wss = attach(http, { path: "/chat", onConnection: (ws) => ws.on("message", (m) => ws.send(m)) });
+ * http.listen(8080);
+ */
+export function attach(server: HttpServer | HttpsServer, options: WebSocketServerOptions = {}): WebSocketServer {
+  let routes = routers.get(server);
+  if (routes === undefined) {
+    const list: WebSocketServer[] = [];
+    routes = list;
+    routers.set(server, list);
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+      const target = list.find((s) => s.handles(req.url ?? "/"));
+      if (target !== undefined) return target.handleUpgrade(req, socket, head);
+      if (server.listenerCount("upgrade") > 1) return;
+      socket.on("error", () => {});
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    };
+    server.on("upgrade", onUpgrade);
+  }
+  const list = routes;
+  const wss: WebSocketServer = new WebSocketServer(options, {
+    detach: () => {
+      const i = list.indexOf(wss);
+      if (i !== -1) list.splice(i, 1);
+    },
+  });
+  list.push(wss);
+  return wss;
+}
+
+/**
+ * A standalone WebSocket server on a net (or, with `tls`, a tls) server. Every connection's
+ * HTTP request is parsed by core; anything that is not a valid upgrade gets core's 400/426.
+ * Resolves once listening; `address()` then gives the port.
+ */
+export function listen(options: ListenOptions = {}): Promise<WebSocketServer> {
+  const onSocket = (socket: Socket): void => wss.handleSocket(socket);
+  const listener = options.tls === undefined ? createNetServer(onSocket) : createTlsServer(options.tls, onSocket);
+  // A client failing its TLS handshake is that client's problem, not the server's.
+  listener.on("tlsClientError", () => {});
+  const wss = new WebSocketServer(options, { listener });
+  return new Promise((resolve, reject) => {
+    listener.once("error", reject);
+    listener.listen({ port: options.port ?? 0, ...(options.host === undefined ? {} : { host: options.host }) }, () => {
+      listener.off("error", reject);
+      resolve(wss);
+    });
+  });
+}
