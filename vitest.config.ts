@@ -27,6 +27,59 @@ export default defineConfig({
           testTimeout: 10_000,
         },
       },
+      {
+        // The shared adapter suite on Node (in-process) and cross-runtime interop: Deno and Bun
+        // (the npm deno/bun binaries) as child processes; see packages/adapter-suite/README.md.
+        test: {
+          name: "adapter-suite",
+          root: "packages/adapter-suite",
+          include: ["test/**/*.test.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // The shared adapter suite on the npm deno binary, one child process.
+        test: {
+          name: "deno",
+          root: "packages/deno",
+          include: ["test/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // The shared adapter suite on the npm bun binary, one child process.
+        test: {
+          name: "bun",
+          root: "packages/bun",
+          include: ["test/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // Real workerd (miniflare spawns npm's workerd binary) talking to Node servers on
+        // 127.0.0.1 through cloudflare:sockets; see packages/cloudflare/README.md.
+        test: {
+          name: "cloudflare",
+          root: "packages/cloudflare",
+          include: ["test/**/*.test.ts"],
+          testTimeout: 20_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // Real peers in real processes over 127.0.0.1: ws, undici, python3-websockets, Chromium.
+        // Tools a machine lacks skip loudly (under CI=true they fail); see interop/README.md.
+        test: {
+          name: "interop",
+          root: "interop",
+          include: ["test/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

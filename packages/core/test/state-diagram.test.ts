@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { README, stateDiagram, withDiagram } from "../../../scripts/state-diagram.ts";
+import { README, stateDiagram, withDiagram } from "../../../scripts/state-diagram.js";
 import { STATES, TRANSITIONS, TRIGGERS } from "../src/index.js";
 
 describe("the README's state diagram", () => {

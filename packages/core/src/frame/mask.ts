@@ -39,7 +39,9 @@ const WORD_THRESHOLD_COPY = 160;
  * XORs `src[srcStart .. srcStart + length)` with the masking key into `dst[dstStart ..)`.
  *
  * `src` and `dst` may be the same array with the same offsets (in place, the usual way to unmask
- * a received payload). Any other overlap is also handled, through an intermediate memmove.
+ * a received payload). They may also overlap when the destination starts before the source, as
+ * when a payload is unmasked while being moved over its own frame header; any other overlap gives
+ * unspecified results.
  *
  * @param src - the bytes to mask or unmask.
  * @param srcStart - index of the first byte of `src` to read.
@@ -81,7 +83,7 @@ export function maskInto(
   if (!inPlace && (src.buffer !== dst.buffer || src.byteOffset + srcStart !== dstAt)) {
     // Copying first and then masking in place beat XORing from a src view into a dst view, even
     // when both are aligned, and it works whatever their relative alignment. `set` is specified
-    // to behave like memmove when both views share a buffer, so overlapping ranges are fine too.
+    // to behave like memmove when both views share a buffer.
     dst.set(src.subarray(srcStart, srcStart + length), dstStart);
   }
   const head = -dstAt & 3;
