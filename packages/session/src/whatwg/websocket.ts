@@ -233,7 +233,7 @@ export class WhatwgWebSocket extends EventTarget {
 
   #setHandler(type: HandlerType, handler: WebSocketEventHandler): void {
     const value = typeof handler === "function" ? handler : null;
-    if (value !== null && this.#handlers[type] === null && !this.#handlerInstalled[type]) {
+    if (value !== null && this.#handlers[type] === null && !this.#handlerInstalled[type] && !eventTargetCallsHandlerProperties()) {
       this.#handlerInstalled[type] = true;
       // One listener per type, installed at the first assignment: the handler keeps the position
       // in the listener list where it was first set, as event handler attributes do.
@@ -277,4 +277,27 @@ export class WhatwgWebSocket extends EventTarget {
       this.dispatchEvent(new CloseEventClass("close", { wasClean: info.wasClean, code: info.code, reason: info.reason }));
     });
   }
+}
+
+let handlerPropertiesCalled: boolean | undefined;
+
+/**
+ * Whether this runtime's `EventTarget` itself calls `on<type>` properties during dispatch.
+ * workerd's does; Node's, Deno's and Bun's do not. Where it does, installing our own listener
+ * would run every handler twice. Probed once, on first use.
+ */
+function eventTargetCallsHandlerProperties(): boolean {
+  if (handlerPropertiesCalled === undefined) {
+    let called = false;
+    class Probe extends EventTarget {
+      get onwsengineprobe(): () => void {
+        return () => {
+          called = true;
+        };
+      }
+    }
+    new Probe().dispatchEvent(new Event("wsengineprobe"));
+    handlerPropertiesCalled = called;
+  }
+  return handlerPropertiesCalled;
 }
