@@ -11,7 +11,6 @@
  * - ASCII runs are checked sixteen bytes per step through an `Int32Array` view over the chunk's
  *   aligned middle (`(w0 | w1 | w2 | w3) & 0x80808080`, ~10 GB/s), created lazily and only for
  *   long chunks, since a view costs ~30 ns. Shorter chunks OR eight bytes at a time (~3 GB/s).
- *   A DataView was slower than either.
  * - Multibyte text uses hand-written range checks, a whole sequence per step when it lies inside
  *   the chunk: faster in JS than a Höhrmann DFA, which needs two table loads per byte.
  * - A sequence split across chunks is finished by a small byte-at-a-time loop that carries three
@@ -133,8 +132,13 @@ export class Utf8Validator {
    *   {@link Utf8Validator.isComplete}), else the index within `bytes` of the first byte at which
    *   the input became impossible. After a failure the validator stays failed (later calls
    *   return `start`) until {@link Utf8Validator.reset}.
+   * @throws RangeError unless 0 <= start <= end <= bytes.length.
    */
   push(bytes: Uint8Array, start: number = 0, end: number = bytes.length): number {
+    // Reads past the array would see `undefined`, which passes no range check: refuse them.
+    if (!(start >= 0 && start <= end && end <= bytes.length)) {
+      throw new RangeError("validation range out of bounds");
+    }
     if (this.failed) return start;
     let i = start;
     if (this.need !== 0) {
@@ -212,7 +216,8 @@ export class Utf8Validator {
 /**
  * Whether `bytes` is, as a whole, strict UTF-8 (RFC 3629): no overlong forms, surrogates, code
  * points above U+10FFFF, stray continuation bytes or truncated sequences. Agrees with
- * `new TextDecoder("utf-8", { fatal: true })` but is several times faster on Node 20.
+ * `new TextDecoder("utf-8", { fatal: true })`, at about the same speed on ASCII and about three
+ * times its speed on multibyte text on Node 20, without decoding.
  */
 export function isValidUtf8(bytes: Uint8Array): boolean {
   return scan(bytes, 0, bytes.length) === bytes.length;
@@ -266,7 +271,7 @@ export function decodeUtf8(bytes: Uint8Array): string {
  */
 export class Utf8StreamDecoder {
   /** A TextDecoder in streaming mode holds the partial code point: one per instance. */
-  private readonly decoder: TextDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  readonly #decoder: InstanceType<typeof TextDecoder> = new TextDecoder("utf-8", { ignoreBOM: true });
 
   /**
    * Decodes the next piece of the message.
@@ -276,12 +281,12 @@ export class Utf8StreamDecoder {
    * @returns the text of the code points completed by this piece.
    */
   decode(bytes: Uint8Array, end: boolean): string {
-    return end ? this.decoder.decode(bytes) : this.decoder.decode(bytes, STREAM);
+    return end ? this.#decoder.decode(bytes) : this.#decoder.decode(bytes, STREAM);
   }
 
   /** Drops any partial code point, e.g. when a message is abandoned because the connection failed. */
   reset(): void {
-    this.decoder.decode();
+    this.#decoder.decode();
   }
 }
 

@@ -264,7 +264,11 @@ export class WhatwgWebSocket extends EventTarget {
         message.byteOffset === 0 && message.byteLength === message.buffer.byteLength && message.buffer instanceof ArrayBuffer
           ? message.buffer
           : message.slice().buffer;
-    } else data = new Blob([message]);
+    } else {
+      // A Blob part must be ArrayBuffer-backed (not SharedArrayBuffer) under the DOM typings.
+      const part = message.buffer instanceof ArrayBuffer ? new Uint8Array(message.buffer, message.byteOffset, message.byteLength) : message.slice();
+      data = new Blob([part]);
+    }
     this.dispatchEvent(new MessageEventClass("message", { data, origin: this.#url.origin }));
   }
 

@@ -1,0 +1,20 @@
+/**
+ * @wsengine/adapter-suite: the runtime-neutral suite every adapter runs unchanged, and the
+ * cross-runtime interop cases. `@wsengine/adapter-suite/node` holds the Node-side helpers that
+ * run Deno and Bun as child processes from vitest.
+ */
+export { adapterCases } from "./suite.js";
+export { ECHO_PEER_OPTIONS, interopCases, PEER_PREFIX, serveEchoPeer } from "./interop.js";
+export { DEFAULT_CASE_TIMEOUT, executeCase, printResult, RESULT_PREFIX, runCases, skipReason } from "./runner.js";
+export type { Case, CaseResult, Scope } from "./runner.js";
+export type {
+  Capabilities,
+  Capability,
+  Harness,
+  SuiteClientOptions,
+  SuiteServer,
+  SuiteServerOptions,
+  WebSocketFactory,
+  WebSocketLike,
+} from "./harness.js";
+export { AssertionError, assert, assertBytes, assertEqual, pattern, sleep, until, within } from "./assert.js";

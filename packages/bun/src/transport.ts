@@ -1,0 +1,221 @@
+/**
+ * A {@link Transport} over a Bun TCP or TLS `Socket`.
+ * Docs: https://bun.com/docs/api/tcp
+ *
+ * `socket.write()` is unbuffered: it returns how many bytes the kernel took, maybe fewer than
+ * given (or -1 once the socket is closed), and Bun calls the `drain` handler when it can take
+ * more. The transport keeps the unwritten tail, in order, and every later write goes behind it,
+ * so no byte is lost or reordered: `write()` returns `false` while a tail is waiting, and the
+ * `drain` handler writes the tail, then tells the session. `end()` waits for the tail too.
+ *
+ * Sockets are opened with `allowHalfOpen: true`: the peer's FIN must not close our write side
+ * before the closing handshake's last frame and our own FIN are out (core decides when).
+ *
+ * TLS clients have a `handshake` handler, so `open` fires before the TLS handshake: nothing is
+ * written until the handshake succeeded and the certificate was verified, and a verification
+ * failure is reported as the transport's error (without the handler, Bun just closes the socket).
+ */
+import type { Socket, SocketHandler } from "bun";
+import type { Transport, TransportHandler } from "@wsengine/session";
+
+// --- types ---
+
+/** A socket whose `data` is its transport, as the shared {@link SOCKET_HANDLERS} expect. */
+export type TransportSocket = Socket<BunSocketTransport>;
+
+/** Batches up to this size are copied into one buffer: one `write()`, one syscall. */
+const CONCAT_LIMIT = 64 * 1024;
+
+// --- adapter ---
+
+/** Bun socket as a session transport. Created before the socket exists (a client still connecting) or in `open`. */
+export class BunSocketTransport implements Transport {
+  #socket: TransportSocket | null = null;
+  /** Whether writes may go out: after `open`, and for a TLS client after a verified handshake. */
+  #ready = false;
+  readonly #awaitHandshake: boolean;
+  readonly #rejectUnauthorized: boolean;
+  #handler: TransportHandler | null = null;
+  /** Events that arrived before the session started, replayed to it in order. */
+  #early: Array<(handler: TransportHandler) => void> | null = [];
+  /** Bytes not yet taken by the socket, oldest first; the first may be the tail of a partial write. */
+  readonly #tail: Uint8Array[] = [];
+  #ending = false;
+  #paused = false;
+  #destroyed = false;
+  #closed = false;
+
+  /**
+   * @param tls a TLS client's settings: wait for the `handshake` handler before writing, and
+   *   whether a certificate that fails verification ends the connection (default `true`).
+   */
+  constructor(tls?: { readonly rejectUnauthorized?: boolean }) {
+    this.#awaitHandshake = tls !== undefined;
+    this.#rejectUnauthorized = tls?.rejectUnauthorized ?? true;
+  }
+
+  /** The socket opened (client: connected; server: accepted, TLS handshake done). */
+  attach(socket: TransportSocket): void {
+    if (this.#destroyed) return socket.terminate();
+    this.#socket = socket;
+    socket.setNoDelay(true);
+    if (this.#handler === null || this.#paused) socket.pause();
+    if (!this.#awaitHandshake) this.#open();
+  }
+
+  /** A TLS client's handshake ended. */
+  onHandshake(authorizationError: Error | null): void {
+    if (authorizationError !== null && this.#rejectUnauthorized) {
+      this.onError(authorizationError);
+      this.#socket?.terminate();
+    } else {
+      this.#open();
+    }
+  }
+
+  #open(): void {
+    this.#ready = true;
+    // Bytes written while connecting go out now.
+    this.onDrain();
+  }
+
+  start(handler: TransportHandler): void {
+    this.#handler = handler;
+    const early = this.#early ?? [];
+    this.#early = null;
+    for (const event of early) event(handler);
+    if (!this.#paused) this.#socket?.resume();
+  }
+
+  write(chunks: readonly Uint8Array[]): boolean {
+    if (this.#destroyed || this.#closed) return true;
+    let total = 0;
+    for (const chunk of chunks) total += chunk.length;
+    if (chunks.length > 1 && total <= CONCAT_LIMIT) {
+      const merged = new Uint8Array(total);
+      let at = 0;
+      for (const chunk of chunks) {
+        merged.set(chunk, at);
+        at += chunk.length;
+      }
+      this.#tail.push(merged);
+    } else {
+      for (const chunk of chunks) if (chunk.length > 0) this.#tail.push(chunk);
+    }
+    return this.#flush();
+  }
+
+  end(): void {
+    this.#ending = true;
+    this.#flush();
+  }
+
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#tail.length = 0;
+    if (this.#socket !== null) this.#socket.terminate();
+    else this.onClose();
+  }
+
+  pause(): void {
+    this.#paused = true;
+    this.#socket?.pause();
+  }
+
+  resume(): void {
+    this.#paused = false;
+    if (this.#handler !== null) this.#socket?.resume();
+  }
+
+  // Called by the socket handlers.
+
+  onData(chunk: Uint8Array): void {
+    const handler = this.#handler;
+    if (handler !== null) handler.receive(chunk);
+    // Bun may reuse its read buffer after the callback: keep a copy until the session starts.
+    else {
+      const copy = chunk.slice();
+      this.#early?.push((h) => h.receive(copy));
+    }
+  }
+
+  onDrain(): void {
+    if (this.#flush() && this.#handler !== null) this.#handler.drain();
+  }
+
+  onEnd(): void {
+    this.#emit((h) => h.receiveEof());
+  }
+
+  onError(error: Error): void {
+    this.#tail.length = 0;
+    this.#emit((h) => h.receiveEof(error));
+  }
+
+  onClose(error?: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#tail.length = 0;
+    if (error !== undefined) this.#emit((h) => h.receiveEof(error));
+    this.#emit((h) => h.closed());
+  }
+
+  /** Write the queued bytes until the socket is full. Returns whether everything was taken. */
+  #flush(): boolean {
+    const socket = this.#socket;
+    if (socket === null || !this.#ready) return this.#tail.length === 0;
+    const tail = this.#tail;
+    while (tail.length > 0) {
+      const chunk = tail[0]!;
+      const n = socket.write(chunk);
+      if (n < 0) {
+        // Closed or shutting down: nothing more can go out; `close` reports it.
+        tail.length = 0;
+        return true;
+      }
+      if (n < chunk.length) {
+        tail[0] = chunk.subarray(n);
+        return false;
+      }
+      tail.shift();
+    }
+    if (this.#ending && !this.#closed) {
+      this.#ending = false;
+      socket.end();
+    }
+    return true;
+  }
+
+  #emit(event: (handler: TransportHandler) => void): void {
+    const handler = this.#handler;
+    if (handler !== null) event(handler);
+    else this.#early?.push(event);
+  }
+}
+
+/**
+ * The socket handlers every socket shares: each socket's `data` is its transport. A server
+ * socket has none before `open` (a TLS client failing the handshake is reported before it).
+ */
+export const SOCKET_HANDLERS: SocketHandler<BunSocketTransport | undefined> = {
+  // Plain Uint8Arrays rather than Buffers. (bun-types only types handlers of the default
+  // "buffer" kind; a Buffer is a Uint8Array, so the handler below fits either way.)
+  binaryType: "uint8array",
+  open: (socket) => socket.data?.attach(socket as TransportSocket),
+  data: (socket, chunk) => socket.data?.onData(chunk),
+  drain: (socket) => socket.data?.onDrain(),
+  end: (socket) => socket.data?.onEnd(),
+  error: (socket, error) => socket.data?.onError(error),
+  close: (socket, error) => socket.data?.onClose(error),
+  connectError: (socket, error) => {
+    socket.data?.onError(error);
+    socket.data?.onClose();
+  },
+};
+
+/** A TLS client's handlers: {@link SOCKET_HANDLERS} plus the certificate check. */
+export const TLS_CLIENT_HANDLERS: SocketHandler<BunSocketTransport | undefined> = {
+  ...SOCKET_HANDLERS,
+  handshake: (socket, _success, authorizationError) => socket.data?.onHandshake(authorizationError),
+};

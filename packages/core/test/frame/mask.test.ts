@@ -1,0 +1,177 @@
+import { describe, expect, it } from "vitest";
+import { mask, maskInto } from "../../src/frame/mask.js";
+
+const hex = (text: string): Uint8Array =>
+  Uint8Array.from(text.replace(/\s+/g, "").match(/../g) ?? [], (h) => parseInt(h, 16));
+const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+const KEY = hex("37 fa 21 3d");
+
+/** Fast byte comparison (vitest's deep equality is slow on megabyte arrays); reports the first difference. */
+function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < actual.length; i++) {
+    if (actual[i] !== expected[i]) {
+      expect.fail(`byte ${i} of ${actual.length}: got ${actual[i]}, expected ${expected[i]}`);
+    }
+  }
+}
+
+/** RFC 6455 §5.3, written as plainly as possible. */
+function referenceMask(data: Uint8Array, key: Uint8Array, keyOffset: number): Uint8Array {
+  return data.map((b, i) => b ^ key[(keyOffset + i) % 4]!);
+}
+
+/** Deterministic filler so failures are reproducible. */
+function pattern(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed | 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+describe("RFC 6455 §5.7 examples", () => {
+  it('masks "Hello" with key 37 fa 21 3d to 7f 9f 4d 51 58', () => {
+    const payload = new TextEncoder().encode("Hello");
+    mask(payload, KEY);
+    expect(toHex(payload)).toBe("7f9f4d5158");
+  });
+
+  it("unmasks the masked text frame 0x81 0x85 37fa213d 7f9f4d5158 back to Hello", () => {
+    const frame = hex("8185 37fa213d 7f9f4d5158");
+    maskInto(frame, 6, frame, 6, 5, frame.subarray(2, 6), 0);
+    expect(new TextDecoder().decode(frame.subarray(6))).toBe("Hello");
+  });
+});
+
+describe("RFC 6455 §5.3 masking: maskInto", () => {
+  it("matches the byte-loop reference for every length 0..300, src/dst misalignment 0..7 and key phase", () => {
+    for (let length = 0; length <= 300; length++) {
+      const data = pattern(length, length + 1);
+      for (let keyOffset = 0; keyOffset < 4; keyOffset++) {
+        const expected = referenceMask(data, KEY, keyOffset);
+        for (let srcOffset = 0; srcOffset < 8; srcOffset++) {
+          const src = new Uint8Array(length + 16);
+          src.set(data, srcOffset);
+          for (let dstOffset = 0; dstOffset < 8; dstOffset++) {
+            const dst = new Uint8Array(length + 16).fill(0xee);
+            maskInto(src, srcOffset, dst, dstOffset, length, KEY, keyOffset);
+            expectSameBytes(dst.subarray(dstOffset, dstOffset + length), expected);
+            // Nothing outside the destination range is touched.
+            expect(dst.subarray(0, dstOffset).every((b) => b === 0xee)).toBe(true);
+            expect(dst.subarray(dstOffset + length).every((b) => b === 0xee)).toBe(true);
+          }
+          // The source is left alone when it is not the destination.
+          expectSameBytes(src.subarray(srcOffset, srcOffset + length), data);
+        }
+      }
+    }
+  });
+
+  it("masks in place for every length 0..300, alignment 0..7 and key phase", () => {
+    for (let length = 0; length <= 300; length++) {
+      const data = pattern(length, 7 * length + 3);
+      for (let keyOffset = 0; keyOffset < 4; keyOffset++) {
+        const expected = referenceMask(data, KEY, keyOffset);
+        for (let offset = 0; offset < 8; offset++) {
+          const buf = new Uint8Array(length + 16).fill(0xee);
+          buf.set(data, offset);
+          maskInto(buf, offset, buf, offset, length, KEY, keyOffset);
+          expectSameBytes(buf.subarray(offset, offset + length), expected);
+          expect(buf.subarray(offset + length).every((b) => b === 0xee)).toBe(true);
+        }
+      }
+    }
+  });
+
+  it("works on subarray views whose byteOffset is not a multiple of 4", () => {
+    const backing = new Uint8Array(4096).fill(0xee);
+    for (const viewOffset of [1, 2, 3, 5]) {
+      const view = backing.subarray(viewOffset, viewOffset + 1000);
+      const data = pattern(1000, viewOffset);
+      view.set(data);
+      maskInto(view, 0, view, 0, 1000, KEY, 2);
+      expectSameBytes(view, referenceMask(data, KEY, 2));
+    }
+  });
+
+  it("matches the reference on large payloads (64 KiB, 1 MiB and odd sizes) with misalignment", () => {
+    for (const length of [65536, 65537, (1 << 20) + 3]) {
+      const data = pattern(length, length);
+      const expected = referenceMask(data, KEY, 1);
+      const src = new Uint8Array(length + 8);
+      src.set(data, 3);
+      const dst = new Uint8Array(length + 8);
+      maskInto(src, 3, dst, 6, length, KEY, 1);
+      expectSameBytes(dst.subarray(6, 6 + length), expected);
+      maskInto(src, 3, src, 3, length, KEY, 1);
+      expectSameBytes(src.subarray(3, 3 + length), expected);
+    }
+  });
+
+  it("uses only the key phase modulo 4", () => {
+    const data = pattern(200, 9);
+    const a = new Uint8Array(200);
+    const b = new Uint8Array(200);
+    maskInto(data, 0, a, 0, 200, KEY, 1);
+    maskInto(data, 0, b, 0, 200, KEY, 4001);
+    expectSameBytes(a, b);
+  });
+
+  it("unmasks a payload delivered in pieces when keyOffset counts the bytes already processed", () => {
+    const data = pattern(1500, 5);
+    const expected = referenceMask(data, KEY, 0);
+    for (const pieces of [[1, 2, 3, 700, 794], [333, 1167], [64, 64, 1372], [5, 160, 1335]]) {
+      const buf = data.slice();
+      let done = 0;
+      for (const n of pieces) {
+        maskInto(buf, done, buf, done, n, KEY, done);
+        done += n;
+      }
+      expectSameBytes(buf, expected);
+    }
+  });
+
+  it("moves a payload towards the start of its buffer while unmasking it (overlap with dst before src)", () => {
+    for (const length of [10, 63, 64, 159, 160, 200, 1000]) {
+      for (const [from, to] of [[3, 0], [9, 1], [4, 0], [14, 2]] as const) {
+        const buf = pattern(length + 16, length);
+        const expected = referenceMask(buf.slice(from, from + length), KEY, 3);
+        maskInto(buf, from, buf, to, length, KEY, 3);
+        expectSameBytes(buf.subarray(to, to + length), expected);
+      }
+    }
+  });
+
+  it("treats two distinct views of the same bytes as in place", () => {
+    const backing = pattern(1024, 77);
+    const expected = referenceMask(backing.subarray(8, 1008), KEY, 0);
+    maskInto(backing.subarray(8), 0, backing.subarray(4), 4, 1000, KEY, 0);
+    expectSameBytes(backing.subarray(8, 1008), expected);
+  });
+
+  it("is its own inverse", () => {
+    const data = pattern(777, 1);
+    const buf = data.slice();
+    mask(buf, KEY);
+    expect(buf).not.toEqual(data);
+    mask(buf, KEY);
+    expectSameBytes(buf, data);
+  });
+
+  it("rejects a key that is not 4 bytes and ranges outside the arrays", () => {
+    const buf = new Uint8Array(300);
+    expect(() => maskInto(buf, 0, buf, 0, 10, new Uint8Array(3), 0)).toThrow(RangeError);
+    expect(() => maskInto(buf, 0, buf, 0, 301, KEY, 0)).toThrow(RangeError);
+    expect(() => maskInto(buf, 200, buf, 0, 101, KEY, 0)).toThrow(RangeError);
+    expect(() => maskInto(buf, 0, buf.subarray(0, 100), 0, 200, KEY, 0)).toThrow(RangeError);
+    expect(() => maskInto(buf, -1, buf, 0, 10, KEY, 0)).toThrow(RangeError);
+    expect(() => maskInto(buf, 0, buf, 0, -1, KEY, 0)).toThrow(RangeError);
+    expect(buf.every((b) => b === 0)).toBe(true);
+  });
+});
