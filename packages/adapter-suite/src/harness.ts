@@ -70,3 +70,60 @@ export interface Harness {
   /** The same with the runtime's own `WebSocket`, when `capabilities.builtinWebSocket` is `true`. */
   readonly createBuiltinWebSocket: WebSocketFactory | null;
 }
+
+/** What an adapter's server gives the suite once it listens on 127.0.0.1. */
+export interface ListeningServer {
+  readonly port: number;
+  readonly clients: ReadonlySet<WebSocketSession>;
+  close(options?: { readonly code?: number; readonly timeout?: number }): Promise<void>;
+}
+
+/** The test certificate authority and server certificate (PEM); a missing part turns TLS off. */
+export interface TestCertificatePem {
+  readonly ca: string | undefined;
+  readonly cert: string | undefined;
+  readonly key: string | undefined;
+}
+
+/** An adapter's side of a {@link Harness}: only the calls into the adapter and the runtime. */
+export interface AdapterBinding {
+  /** For reports: `"deno 2.9.6"`. */
+  readonly runtime: string;
+  readonly certificate: TestCertificatePem;
+  /** Listen on 127.0.0.1 with `options`, serving wss:// with `tls` when given. */
+  listen(options: Omit<SuiteServerOptions, "tls">, tls: { readonly cert: string; readonly key: string } | undefined): ListeningServer | Promise<ListeningServer>;
+  /** Connect with `options`, trusting the test CA `ca` (PEM) when given. */
+  connect(url: string, options: Omit<SuiteClientOptions, "trustTestCa">, ca: string | undefined): Promise<WebSocketSession>;
+  readonly createWebSocket: WebSocketFactory;
+  /** The runtime's own `WebSocket`, or why the runtime has none. */
+  readonly builtinWebSocket: WebSocketFactory | string;
+}
+
+/** A {@link Harness} from an adapter's binding: the capabilities, URLs and test-CA handling every harness shares. */
+export function adapterHarness(binding: AdapterBinding): Harness {
+  const { ca, cert, key } = binding.certificate;
+  const serverTls = cert !== undefined && key !== undefined ? { cert, key } : undefined;
+  const builtin = binding.builtinWebSocket;
+  return {
+    runtime: binding.runtime,
+    capabilities: {
+      tls: ca !== undefined && serverTls !== undefined ? true : "no test certificate in WSENGINE_TEST_CA/_CERT/_KEY",
+      builtinWebSocket: typeof builtin === "string" ? builtin : true,
+    },
+    async listen({ tls, ...options }) {
+      if (tls === true && serverTls === undefined) throw new Error("no test certificate");
+      const server = await binding.listen(options, tls === true ? serverTls : undefined);
+      return {
+        port: server.port,
+        url: `${tls === true ? "wss" : "ws"}://127.0.0.1:${server.port}`,
+        get clients() {
+          return server.clients;
+        },
+        close: (shutdown) => server.close(shutdown),
+      };
+    },
+    connect: (url, { trustTestCa = true, ...options } = {}) => binding.connect(url, options, trustTestCa ? ca : undefined),
+    createWebSocket: binding.createWebSocket,
+    createBuiltinWebSocket: typeof builtin === "string" ? null : builtin,
+  };
+}

@@ -7,13 +7,17 @@ export { adapterCases } from "./suite.js";
 export { ECHO_PEER_OPTIONS, interopCases, PEER_PREFIX, serveEchoPeer } from "./interop.js";
 export { DEFAULT_CASE_TIMEOUT, executeCase, printResult, RESULT_PREFIX, runCases, skipReason } from "./runner.js";
 export type { Case, CaseResult, Scope } from "./runner.js";
+export { adapterHarness } from "./harness.js";
 export type {
+  AdapterBinding,
   Capabilities,
   Capability,
   Harness,
+  ListeningServer,
   SuiteClientOptions,
   SuiteServer,
   SuiteServerOptions,
+  TestCertificatePem,
   WebSocketFactory,
   WebSocketLike,
 } from "./harness.js";

@@ -16,7 +16,7 @@
  * failure is reported as the transport's error (without the handler, Bun just closes the socket).
  */
 import type { Socket, SocketHandler } from "bun";
-import type { Transport, TransportHandler } from "@wsengine/session";
+import { concatBytes, type Transport, type TransportHandler } from "@wsengine/session";
 
 // --- types ---
 
@@ -92,13 +92,7 @@ export class BunSocketTransport implements Transport {
     let total = 0;
     for (const chunk of chunks) total += chunk.length;
     if (chunks.length > 1 && total <= CONCAT_LIMIT) {
-      const merged = new Uint8Array(total);
-      let at = 0;
-      for (const chunk of chunks) {
-        merged.set(chunk, at);
-        at += chunk.length;
-      }
-      this.#tail.push(merged);
+      this.#tail.push(concatBytes(chunks, new Uint8Array(total)));
     } else {
       for (const chunk of chunks) if (chunk.length > 0) this.#tail.push(chunk);
     }

@@ -3,7 +3,7 @@
  * A {@link Transport} over a Cloudflare Workers TCP socket: `connect()` from `cloudflare:sockets`.
  * Docs: https://developers.cloudflare.com/workers/runtime-apis/tcp-sockets/
  */
-import type { Transport, TransportHandler } from "@wsengine/session";
+import { concatBytes, type Transport, type TransportHandler } from "@wsengine/session";
 
 // --- types ---
 
@@ -75,15 +75,7 @@ export class CloudflareSocketTransport implements Transport {
     if (chunks.length > 1) {
       let total = 0;
       for (const c of chunks) total += c.length;
-      if (total <= CONCAT_LIMIT) {
-        const joined = new Uint8Array(total);
-        let at = 0;
-        for (const c of chunks) {
-          joined.set(c, at);
-          at += c.length;
-        }
-        chunks = [joined];
-      }
+      if (total <= CONCAT_LIMIT) chunks = [concatBytes(chunks, new Uint8Array(total))];
     }
     for (const chunk of chunks) {
       const length = chunk.length;

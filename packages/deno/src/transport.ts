@@ -13,7 +13,7 @@
  * We do not use `conn.writable`: its queuing strategy counts chunks, not bytes, and closing it
  * closes the whole connection, where a WebSocket needs `closeWrite()` (a FIN, still reading).
  */
-import type { Transport, TransportHandler } from "@wsengine/session";
+import { concatBytes, type Transport, type TransportHandler } from "@wsengine/session";
 
 // --- types ---
 
@@ -166,14 +166,7 @@ export class DenoConnTransport implements Transport {
     let count = 1;
     let size = queue[0]!.length;
     while (count < queue.length && size + queue[count]!.length <= MERGE_LIMIT) size += queue[count++]!.length;
-    if (count === 1) return queue.shift()!;
-    const merged = new Uint8Array(size);
-    let at = 0;
-    for (const chunk of queue.splice(0, count)) {
-      merged.set(chunk, at);
-      at += chunk.length;
-    }
-    return merged;
+    return count === 1 ? queue.shift()! : concatBytes(queue.splice(0, count), new Uint8Array(size));
   }
 
   /** A read, write or connect failed: report it once and close both ways. */

@@ -5,66 +5,20 @@
  */
 import { connect as netConnect, isIP } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from "node:tls";
-import { type ClientOptions, ClientConnection } from "@wsengine/core";
-import {
-  followRedirect,
-  HandshakeRejectedError,
-  hostOf,
-  isRedirectStatus,
-  parseWebSocketUrl,
-  portOf,
-  type SessionOptions,
-  targetOf,
-  WebSocketError,
-  WebSocketSession,
-} from "@wsengine/session";
+import { type DialOptions, dialWebSocket, openClientSession, type TransportTarget, type WebSocketSession } from "@wsengine/session";
 import { NodeSocketTransport } from "./transport.js";
 
 // --- types ---
 
 /** Client options: core's connection options, the session's timers and limits, and the transport's. */
-export interface ConnectOptions
-  extends Omit<ClientOptions, "host" | "port" | "secure" | "target" | "headers" | "streaming">,
-    Omit<SessionOptions, "onUpgrade"> {
-  /** Extra request headers (Authorization, Cookie, User-Agent...). */
-  readonly headers?: ReadonlyArray<readonly [string, string]> | Readonly<Record<string, string>>;
+export interface ConnectOptions extends DialOptions {
   /** wss:// only: CA, client certificate and key, `rejectUnauthorized`, `servername`... */
   readonly tls?: Omit<TlsConnectionOptions, "host" | "port" | "socket">;
-  /**
-   * Follow up to this many redirects (301, 302, 303, 307, 308) in {@link connect}. Default 0:
-   * a redirect is a {@link HandshakeRejectedError}. Never from wss: to ws:; Authorization and
-   * Cookie headers are dropped when a hop changes origin.
-   */
-  readonly maxRedirects?: number;
 }
 
 // --- adapter ---
 
-function headerPairs(headers: ConnectOptions["headers"]): ReadonlyArray<readonly [string, string]> {
-  if (headers === undefined) return [];
-  if (Array.isArray(headers)) return headers as ReadonlyArray<readonly [string, string]>;
-  return Object.entries(headers as Readonly<Record<string, string>>);
-}
-
-/**
- * Start a client connection and return its session at once, still connecting (readyState 0):
- * the WHATWG `WebSocket` builds on this. Redirects are not followed here.
- * @throws {WebSocketError} `INVALID_URL`; {@link LocalProtocolError} for invalid headers or protocols.
- */
-export function openSession(url: string | URL, options: ConnectOptions = {}): WebSocketSession {
-  const target = parseWebSocketUrl(url);
-  const secure = target.protocol === "wss:";
-  const host = hostOf(target);
-  const port = portOf(target);
-  // Build the request first: invalid options throw before a socket exists.
-  const connection = new ClientConnection({
-    ...options,
-    host: target.hostname,
-    port,
-    secure,
-    target: targetOf(target),
-    headers: headerPairs(options.headers),
-  });
+function openTransport({ host, port, secure }: TransportTarget, options: ConnectOptions): NodeSocketTransport {
   const socket = secure
     ? tlsConnect({
         host,
@@ -75,13 +29,22 @@ export function openSession(url: string | URL, options: ConnectOptions = {}): We
         ...options.tls,
       })
     : netConnect({ host, port });
-  return new WebSocketSession(connection, new NodeSocketTransport(socket), options);
+  return new NodeSocketTransport(socket);
+}
+
+/**
+ * Start a client connection and return its session at once, still connecting (readyState 0):
+ * the WHATWG `WebSocket` builds on this. Redirects are not followed here.
+ * @throws {WebSocketError} `INVALID_URL`; `LocalProtocolError` for invalid headers or protocols.
+ */
+export function openSession(url: string | URL, options: ConnectOptions = {}): WebSocketSession {
+  return openClientSession(url, options, openTransport);
 }
 
 /**
  * Connect to a ws:// or wss:// URL and resolve once the connection is open.
- * @throws (rejects) {@link HandshakeRejectedError} with status, headers and body when the server
- *   refuses (401, 403, a redirect not followed...); {@link WebSocketError} `HANDSHAKE_TIMEOUT`,
+ * @throws (rejects) `HandshakeRejectedError` with status, headers and body when the server
+ *   refuses (401, 403, a redirect not followed...); `WebSocketError` `HANDSHAKE_TIMEOUT`,
  *   `TRANSPORT_ERROR` (refused, reset, TLS failure; the cause attached), `TOO_MANY_REDIRECTS`,
  *   `INVALID_REDIRECT`; core's `HandshakeError` for an invalid 101 response.
  *
@@ -90,21 +53,6 @@ export function openSession(url: string | URL, options: ConnectOptions = {}): We
  * await ws.send("hello");
  * for await (const message of ws) console.log(message);
  */
-export async function connect(url: string | URL, options: ConnectOptions = {}): Promise<WebSocketSession> {
-  let target = parseWebSocketUrl(url);
-  let headers = headerPairs(options.headers);
-  const maxRedirects = options.maxRedirects ?? 0;
-  for (let hops = 0; ; hops++) {
-    const session = openSession(target, { ...options, headers });
-    try {
-      await session.opened;
-      return session;
-    } catch (error) {
-      if (!(error instanceof HandshakeRejectedError) || !isRedirectStatus(error.status) || maxRedirects === 0) throw error;
-      if (hops >= maxRedirects) {
-        throw new WebSocketError("TOO_MANY_REDIRECTS", `more than ${maxRedirects} redirects`, { cause: error });
-      }
-      ({ url: target, headers } = followRedirect(target, error.headers.get("location"), headers));
-    }
-  }
+export function connect(url: string | URL, options: ConnectOptions = {}): Promise<WebSocketSession> {
+  return dialWebSocket(url, options, openTransport);
 }

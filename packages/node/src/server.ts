@@ -8,8 +8,7 @@ import type { Server as HttpsServer } from "node:https";
 import { type AddressInfo, createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { createServer as createTlsServer, type TlsOptions } from "node:tls";
-import { ServerConnection, type ServerOptions, type UpgradeRequest } from "@wsengine/core";
-import { type SessionOptions, type UpgradeDecision, WebSocketSession } from "@wsengine/session";
+import { type ParsedRequest, SessionServer, type SessionServerOptions, type ShutdownOptions, type WebSocketSession } from "@wsengine/session";
 import { toRequestHead } from "./request.js";
 import { NodeSocketTransport } from "./transport.js";
 
@@ -26,19 +25,9 @@ export interface ConnectionInfo {
 }
 
 /** Server options: core's connection options, the session's timers and limits, and the hooks. */
-export interface WebSocketServerOptions extends Omit<ServerOptions, "streaming">, Omit<SessionOptions, "onUpgrade"> {
+export interface WebSocketServerOptions extends SessionServerOptions<ConnectionInfo> {
   /** Serve only this path (the target without its query). Default: every path. */
   readonly path?: string;
-  /**
-   * Decide about a valid upgrade request: authenticate, check Origin, pick a subprotocol,
-   * set cookies; or reject with any status, headers and body. May be async. Returning nothing
-   * accepts. A throw answers 500 and is passed to `onError`.
-   */
-  readonly onUpgrade?: (request: UpgradeRequest, info: ConnectionInfo) => UpgradeDecision | void | Promise<UpgradeDecision | void>;
-  /** A connection opened. Add listeners here: they see every message. */
-  readonly onConnection?: (socket: WebSocketSession, request: UpgradeRequest, info: ConnectionInfo) => void;
-  /** A connection failed (protocol error, timeout, transport error, a failing hook). Informational. */
-  readonly onError?: (error: Error, socket: WebSocketSession) => void;
 }
 
 /** Options of {@link listen}: a standalone server. */
@@ -47,15 +36,6 @@ export interface ListenOptions extends WebSocketServerOptions {
   readonly host?: string;
   /** Serve wss:// with these TLS options (key and cert at least). */
   readonly tls?: TlsOptions;
-}
-
-/** Options of {@link WebSocketServer.close}. */
-export interface ShutdownOptions {
-  /** Close code sent to every client. Default 1001 (Going Away). */
-  readonly code?: number;
-  readonly reason?: string;
-  /** How long the closing handshakes may take before the remaining transports are destroyed. Default: `closeTimeout`, else 10 s. */
-  readonly timeout?: number;
 }
 
 /** What ties a {@link WebSocketServer} to a listener: closed, or detached, on shutdown. */
@@ -77,9 +57,7 @@ const routers: WeakMap<HttpServer | HttpsServer, WebSocketServer[]> = new WeakMa
  */
 export class WebSocketServer {
   readonly #options: WebSocketServerOptions;
-  readonly #sessions: Set<WebSocketSession> = new Set();
-  readonly #clients: Set<WebSocketSession> = new Set();
-  #closing = false;
+  readonly #core: SessionServer<ConnectionInfo>;
   /** The standalone listener, if {@link listen} made it. */
   readonly #listener: NetServer | null;
   readonly #detach: (() => void) | null;
@@ -90,13 +68,14 @@ export class WebSocketServer {
    */
   constructor(options: WebSocketServerOptions = {}, binding: ServerBinding = {}) {
     this.#options = options;
+    this.#core = new SessionServer(options);
     this.#listener = binding.listener ?? null;
     this.#detach = binding.detach ?? null;
   }
 
   /** The open connections. */
   get clients(): ReadonlySet<WebSocketSession> {
-    return this.#clients;
+    return this.#core.clients;
   }
 
   /** The standalone listener's address, or `null` on an attached server. */
@@ -131,50 +110,21 @@ export class WebSocketServer {
    * wait for the closing handshakes up to `timeout`, then destroy what is left. An attached http
    * server keeps running; a standalone listener is closed.
    */
-  async close(options: ShutdownOptions = {}): Promise<void> {
-    this.#closing = true;
-    this.#detach?.();
-    const listener = this.#listener;
-    const listenerClosed = listener === null ? Promise.resolve() : new Promise<void>((resolve) => listener.close(() => resolve()));
-    const sessions = [...this.#sessions];
-    for (const session of sessions) {
-      if (session.readyState === 0) session.terminate();
-      else void session.close(options.code ?? 1001, options.reason ?? "server shutting down");
-    }
-    const timeout = options.timeout ?? this.#options.closeTimeout ?? 10_000;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)));
-    await Promise.race([Promise.all(sessions.map((s) => s.closed)), expired]);
-    clearTimeout(timer);
-    for (const session of this.#sessions) session.terminate();
-    await listenerClosed;
+  close(options: ShutdownOptions = {}): Promise<void> {
+    return this.#core.close(options, () => {
+      this.#detach?.();
+      const listener = this.#listener;
+      if (listener !== null) return new Promise<void>((resolve) => listener.close(() => resolve()));
+    });
   }
 
-  #serve(socket: Socket, info: ConnectionInfo, request: { head: ReturnType<typeof toRequestHead>; rest: Buffer } | undefined): void {
-    if (this.#closing) {
+  #serve(socket: Socket, info: ConnectionInfo, request: ParsedRequest | undefined): void {
+    if (this.#core.isClosing) {
       socket.on("error", () => {});
       socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
-    const options = this.#options;
-    const { onUpgrade: hook, ...sessionOptions } = options;
-    const connection = new ServerConnection(options);
-    const session = new WebSocketSession(
-      connection,
-      new NodeSocketTransport(socket),
-      hook === undefined ? sessionOptions : { ...sessionOptions, onUpgrade: (req: UpgradeRequest) => hook(req, info) },
-      request,
-    );
-    this.#sessions.add(session);
-    session.on("open", () => {
-      this.#clients.add(session);
-      options.onConnection?.(session, session.request!, info);
-    });
-    session.on("error", (error) => options.onError?.(error, session));
-    session.on("close", () => {
-      this.#sessions.delete(session);
-      this.#clients.delete(session);
-    });
+    this.#core.serve(new NodeSocketTransport(socket), info, request);
   }
 }
 

@@ -3,7 +3,7 @@
  * Docs: https://nodejs.org/api/net.html#class-netsocket
  */
 import type { Socket } from "node:net";
-import type { Transport, TransportHandler } from "@wsengine/session";
+import { concatBytes, type Transport, type TransportHandler } from "@wsengine/session";
 
 // Batches up to this size are copied into one buffer: one write() and one syscall beat a
 // corked writev of many tiny buffers. Larger batches go out corked, without copies.
@@ -48,15 +48,7 @@ export class NodeSocketTransport implements Transport {
     if (chunks.length === 1) return socket.write(chunks[0]!);
     let total = 0;
     for (const c of chunks) total += c.length;
-    if (total <= CONCAT_LIMIT) {
-      const buffer = Buffer.allocUnsafe(total);
-      let at = 0;
-      for (const c of chunks) {
-        buffer.set(c, at);
-        at += c.length;
-      }
-      return socket.write(buffer);
-    }
+    if (total <= CONCAT_LIMIT) return socket.write(concatBytes(chunks, Buffer.allocUnsafe(total)));
     socket.cork();
     let ok = true;
     for (const c of chunks) ok = socket.write(c);

@@ -1,0 +1,115 @@
+/**
+ * The server side every adapter shares: one session per accepted transport, the upgrade hook
+ * with the adapter's connection info, the set of open clients, and graceful shutdown. An adapter
+ * supplies only its listener and a {@link Transport} per connection.
+ */
+import { ServerConnection, type ServerOptions, type UpgradeRequest } from "@wsengine/core";
+import type { SessionOptions, UpgradeDecision } from "./options.js";
+import { type ParsedRequest, WebSocketSession } from "./session.js";
+import type { Transport } from "./transport.js";
+
+// --- types ---
+
+/**
+ * Server options every adapter takes: core's connection options, the session's timers and limits,
+ * and the hooks, which also receive the adapter's `Info` about each connection (its address...).
+ */
+export interface SessionServerOptions<Info> extends Omit<ServerOptions, "streaming">, Omit<SessionOptions, "onUpgrade"> {
+  /**
+   * Decide about a valid upgrade request: authenticate, check Origin, pick a subprotocol, set
+   * cookies, or reject with any status, headers and body. May be async; returning nothing
+   * accepts. A throw answers 500 and is passed to `onError`.
+   */
+  readonly onUpgrade?: (request: UpgradeRequest, info: Info) => UpgradeDecision | void | Promise<UpgradeDecision | void>;
+  /** A connection opened. Add listeners here: they see every message. */
+  readonly onConnection?: (socket: WebSocketSession, request: UpgradeRequest, info: Info) => void;
+  /** A connection failed (protocol error, timeout, transport or TLS error, a failing hook). Informational. */
+  readonly onError?: (error: Error, socket: WebSocketSession) => void;
+}
+
+/** Options of a server's graceful shutdown (`close()`). */
+export interface ShutdownOptions {
+  /** Close code sent to every client. Default 1001 (Going Away). */
+  readonly code?: number;
+  readonly reason?: string;
+  /** How long the closing handshakes may take before the remaining transports are destroyed. Default: `closeTimeout`, else 10 s. */
+  readonly timeout?: number;
+}
+
+// --- server ---
+
+/**
+ * The runtime-agnostic part of a WebSocket server: adapters wrap one and feed it a transport per
+ * accepted connection. Its sessions are tracked until they close; `clients` holds the open ones.
+ */
+export class SessionServer<Info> {
+  readonly #options: SessionServerOptions<Info>;
+  readonly #sessionOptions: SessionOptions;
+  /** Every session not yet closed, connecting ones included. */
+  readonly #sessions: Set<WebSocketSession> = new Set();
+  readonly #clients: Set<WebSocketSession> = new Set();
+  #closing = false;
+
+  constructor(options: SessionServerOptions<Info>) {
+    this.#options = options;
+    const { onUpgrade: _hook, onConnection: _open, onError: _error, ...sessionOptions } = options;
+    this.#sessionOptions = sessionOptions;
+  }
+
+  /** The open connections. */
+  get clients(): ReadonlySet<WebSocketSession> {
+    return this.#clients;
+  }
+
+  /** Whether {@link close} was called: the adapter refuses new connections (and stops accepting). */
+  get isClosing(): boolean {
+    return this.#closing;
+  }
+
+  /**
+   * Serve one connection: a session over `transport`, with `info` for the hooks.
+   * @param request a request head the platform already parsed (Node's `'upgrade'`), plus the bytes after it.
+   */
+  serve(transport: Transport, info: Info, request?: ParsedRequest): WebSocketSession {
+    const options = this.#options;
+    const hook = options.onUpgrade;
+    const session = new WebSocketSession(
+      new ServerConnection(options),
+      transport,
+      hook === undefined ? this.#sessionOptions : { ...this.#sessionOptions, onUpgrade: (req: UpgradeRequest) => hook(req, info) },
+      request,
+    );
+    this.#sessions.add(session);
+    session.on("open", () => {
+      this.#clients.add(session);
+      options.onConnection?.(session, session.request!, info);
+    });
+    session.on("error", (error) => options.onError?.(error, session));
+    session.on("close", () => {
+      this.#sessions.delete(session);
+      this.#clients.delete(session);
+    });
+    return session;
+  }
+
+  /**
+   * Graceful shutdown: call `stopListening` (stop taking connections), send a Close (1001 by
+   * default) to every client, wait for the closing handshakes up to `timeout`, then destroy what
+   * is left, and finally wait for what `stopListening` returned.
+   */
+  async close(options: ShutdownOptions = {}, stopListening?: () => void | Promise<void>): Promise<void> {
+    this.#closing = true;
+    const stopped = stopListening?.();
+    const sessions = [...this.#sessions];
+    for (const session of sessions) {
+      if (session.readyState === 0) session.terminate();
+      else void session.close(options.code ?? 1001, options.reason ?? "server shutting down");
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.timeout ?? this.#options.closeTimeout ?? 10_000)));
+    await Promise.race([Promise.all(sessions.map((s) => s.closed)), expired]);
+    clearTimeout(timer);
+    for (const session of this.#sessions) session.terminate();
+    await stopped;
+  }
+}
