@@ -9,6 +9,8 @@ export default defineConfig({
           name: "core",
           root: "packages/core",
           include: ["test/**/*.test.ts"],
+          // Property tests do real work per run; a busy 2-core CI machine must not turn that into a timeout.
+          testTimeout: 60_000,
         },
       },
       {
@@ -78,6 +80,37 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        // The conformance kit: its oracle, runs against core (in memory and over node:net), our
+        // Node server and client, and ws; the bad-input catalogue as tests. All on 127.0.0.1.
+        test: {
+          name: "conformance",
+          root: "packages/conformance",
+          include: ["test/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        // Replays the minimised fuzz failures in fuzz/corpus (the campaigns are `pnpm --filter @wsengine/fuzz fuzz`).
+        test: {
+          name: "fuzz",
+          root: "fuzz",
+          include: ["test/**/*.test.ts"],
+        },
+      },
+      {
+        // Smoke tests of examples/: each runs with the command in its header, exchanges a message
+        // and stops (Deno and Bun on the npm binaries, Workers in workerd); the README's quick
+        // starts are checked against the example files. See examples/README.md.
+        test: {
+          name: "examples",
+          root: "examples",
+          include: ["test/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 30_000,
         },
       },
     ],

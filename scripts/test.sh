@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole default test run: type checks, then every vitest project.
+# The whole default test run: type checks, the API reference's validation, then every vitest project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -7,5 +7,9 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 bash scripts/install-system-deps.sh
 echo "== typecheck"
 pnpm -r --if-present typecheck
+echo "== api reference (typedoc validation only: a broken {@link} or an unexported type fails)"
+typedoc --emit none
 echo "== tests"
 vitest run
+echo "== fuzz (CI budget: a fixed seed and a random one, printed)"
+pnpm --filter @wsengine/fuzz fuzz:ci

@@ -4,9 +4,9 @@
  * @wsengine/cloudflare over a TCP socket (`connect()` from `cloudflare:sockets`), so the upstream
  * connection can carry headers, subprotocols and compression of its own choosing.
  *
- * Run it locally in workerd, with an echo server as upstream:
- *   pnpm -C examples relay            (then connect to ws://127.0.0.1:8787)
- *   pnpm -C examples relay --once     (connects once through the relay and exits)
+ * Run:  npx tsx examples/cloudflare/run-relay.ts    (in workerd, an echo server as upstream;
+ *       serves ws://127.0.0.1:8787; --once sends one message through it and exits; the same:
+ *       pnpm -C examples relay [--once])
  *
  * Deploy: bundle with the `cloudflare:sockets` import left external and set UPSTREAM_URL.
  */

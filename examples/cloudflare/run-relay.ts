@@ -2,8 +2,9 @@
  * Runs relay-worker.ts in workerd (through miniflare, which starts the `workerd` binary from npm)
  * in front of an @wsengine/node echo server, all on 127.0.0.1.
  *
- *   pnpm -C examples relay           serve ws://127.0.0.1:8787 until Ctrl-C (PORT=... to change)
- *   pnpm -C examples relay --once    send one message through the relay, print the echo, exit
+ * Run:  npx tsx examples/cloudflare/run-relay.ts          serves ws://127.0.0.1:8787 (PORT=...)
+ *       npx tsx examples/cloudflare/run-relay.ts --once   one message through it, then exits
+ *       (or pnpm -C examples relay [--once])
  *
  * miniflare's default outbound network allows private addresses, 127.0.0.1 included, so the
  * Worker's connect() reaches the echo server without extra configuration (raw workerd needs a

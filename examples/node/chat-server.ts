@@ -3,10 +3,12 @@
  * browser can open (chat.html next to this file); the WebSocket lives at /chat on the same port.
  *
  * Run:  npx tsx examples/node/chat-server.ts     then open http://127.0.0.1:8080/
+ *       (PORT=8080 HOST=127.0.0.1 by default; PORT=0 takes any free port and prints it)
  *       (or: npx tsx examples/node/client.ts ws://127.0.0.1:8080/chat)
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { attach, type WebSocketSession } from "@wsengine/node";
 
 const port = Number(process.env.PORT ?? 8080);
@@ -55,7 +57,7 @@ const wss = attach(http, {
   },
 });
 
-http.listen(port, host, () => console.log(`chat on http://${host}:${port}/ (Ctrl+C to stop)`));
+http.listen(port, host, () => console.log(`chat on http://${host}:${(http.address() as AddressInfo).port}/ (Ctrl+C to stop)`));
 
 process.once("SIGINT", async () => {
   await wss.close({ reason: "server restarting", timeout: 2000 });

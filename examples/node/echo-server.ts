@@ -2,10 +2,12 @@
  * An echo server: every message comes back as it went out. It sits on an ordinary http server,
  * so GET /health still answers, and it pings every client to drop half-open connections.
  *
- * Run:  npx tsx examples/node/echo-server.ts          (PORT=8080 HOST=127.0.0.1 by default)
+ * Run:  npx tsx examples/node/echo-server.ts
+ *       (PORT=8080 HOST=127.0.0.1 by default; PORT=0 takes any free port and prints it)
  * Try:  npx tsx examples/node/client.ts ws://127.0.0.1:8080
  */
 import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { attach, permessageDeflate } from "@wsengine/node";
 
 const port = Number(process.env.PORT ?? 8080);
@@ -28,7 +30,7 @@ const wss = attach(http, {
   },
 });
 
-http.listen(port, host, () => console.log(`echo server on ws://${host}:${port} (Ctrl+C to stop)`));
+http.listen(port, host, () => console.log(`echo server on ws://${host}:${(http.address() as AddressInfo).port} (Ctrl+C to stop)`));
 
 process.once("SIGINT", async () => {
   console.log("\nshutting down: closing every connection with 1001");

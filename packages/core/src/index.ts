@@ -1,6 +1,8 @@
 /**
- * @wsengine/core: a sans-I/O WebSocket engine (RFC 6455, RFC 7692). Bytes in, events and bytes
+ * `@wsengine/core`: a sans-I/O WebSocket engine (RFC 6455, RFC 7692). Bytes in, events and bytes
  * out; no sockets, timers or runtime globals. See the README's integration loop.
+ *
+ * @packageDocumentation
  */
 export { ClientConnection, Connection, ServerConnection } from "./connection.js";
 export type { AcceptOptions, RejectOptions, SendOptions } from "./connection.js";
@@ -36,3 +38,15 @@ export { computeAcceptKey } from "./handshake/accept-key.js";
 export { pooledRandom } from "./internal/random.js";
 export type { RandomSource } from "./internal/random.js";
 export { isValidUtf8, Utf8Validator } from "./internal/utf8.js";
+export {
+  EXTENSION_REGISTRY,
+  HEADER_BITS_REGISTRY,
+  lookupExtension,
+  lookupOpcode,
+  lookupSubprotocol,
+  lookupVersion,
+  OPCODE_REGISTRY,
+  SUBPROTOCOL_REGISTRY,
+  VERSION_REGISTRY,
+} from "./registry.js";
+export type { ExtensionInfo, HeaderBitInfo, OpcodeInfo, SubprotocolInfo, VersionInfo, VersionStatus } from "./registry.js";

@@ -11,7 +11,8 @@ export const ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 export const KEY_BYTES = 16;
 
 /**
- * The `Sec-WebSocket-Accept` value for `key`: base64(SHA-1(key + {@link ACCEPT_GUID})).
+ * The `Sec-WebSocket-Accept` value for `key`: base64(SHA-1(key + `ACCEPT_GUID`)), the GUID being
+ * `258EAFA5-E914-47DA-95CA-C5AB0DC85B11` (RFC 6455 §1.3).
  * The key is hashed as sent, not base64-decoded (RFC 6455 §4.2.2: "It is not necessary for the
  * server to base64-decode the |Sec-WebSocket-Key| value").
  *
