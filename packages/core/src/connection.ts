@@ -303,6 +303,9 @@ export abstract class Connection {
   /** Fail because of `error`: the peer's (or core's) fault. */
   protected failWith(error: RemoteProtocolError | InternalError): void {
     if (this.#state === "closed") return;
+    // V8 formats stacks lazily and keeps the frames' arguments (the input chunk) alive until
+    // then; the error outlives the call in `closedEvent`, so format it now.
+    void error.stack;
     let code = error.closeCode;
     if (this.#state === "connecting") {
       code = this.failHandshake(error);

@@ -22,8 +22,10 @@ export interface MessageReaderOptions {
 }
 
 const MIN_BUFFER = 64 * 1024;
-// Unmasked text up to this size is validated and decoded from a reusable scratch buffer.
-const SCRATCH_SIZE = 64 * 1024;
+// Masked text up to this size is unmasked into a reusable scratch buffer for validation and
+// decoding; larger messages get a buffer of their own. Small, because every idle connection
+// keeps its scratch.
+const SCRATCH_SIZE = 4 * 1024;
 const EMPTY = new Uint8Array(0);
 
 /** Reassembles data frames into messages. One per connection. */
@@ -174,7 +176,8 @@ export class MessageReader {
       from = start;
     } else {
       if (n <= SCRATCH_SIZE) {
-        if (this.#scratch.length < n) this.#scratch = new Uint8Array(SCRATCH_SIZE);
+        // Grow in steps so that connections exchanging short texts keep a short scratch.
+        if (this.#scratch.length < n) this.#scratch = new Uint8Array(Math.min(SCRATCH_SIZE, Math.max(256, n * 2)));
         bytes = this.#scratch;
       } else {
         bytes = new Uint8Array(n);

@@ -116,7 +116,9 @@ export class FrameHeaderParser {
       // MUST NOT be fragmented." Extensions never apply to control frames here.
       if (!fin) throw new RemoteProtocolError("FRAGMENTED_CONTROL_FRAME", "fragmented control frame");
       if (length > MAX_CONTROL_PAYLOAD) {
-        throw new RemoteProtocolError("CONTROL_FRAME_TOO_LONG", "control frame payload longer than 125 bytes");
+        // A 7-bit length of 126 or 127 announces an extended length field, which no control
+        // frame may use, whatever the length in it.
+        throw new RemoteProtocolError("CONTROL_FRAME_TOO_LONG", "control frame with an extended payload length (over 125 bytes)");
       }
       if (rsv !== 0) throw new RemoteProtocolError("RESERVED_BITS_SET", "reserved bits set on a control frame");
     } else if ((rsv & ~rules.rsvAllowed) !== 0) {

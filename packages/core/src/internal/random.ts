@@ -3,7 +3,8 @@
 /** Fills `into` with random bytes. Masking keys and handshake keys must come from a CSPRNG. */
 export type RandomSource = (into: Uint8Array) => void;
 
-const POOL_SIZE = 8192;
+// 256 masking keys per refill. The pool is created on first use: a server never masks.
+const POOL_SIZE = 1024;
 
 /**
  * Draws from `crypto.getRandomValues` through a pool, so that each masking key costs a copy of
@@ -11,7 +12,7 @@ const POOL_SIZE = 8192;
  * Each call of `pooledRandom()` creates its own pool: there is no module-level state.
  */
 export function pooledRandom(): RandomSource {
-  const pool = new Uint8Array(POOL_SIZE);
+  let pool: Uint8Array | null = null;
   let offset = POOL_SIZE;
   return (into) => {
     const n = into.length;
@@ -19,7 +20,8 @@ export function pooledRandom(): RandomSource {
       crypto.getRandomValues(into);
       return;
     }
-    if (offset + n > POOL_SIZE) {
+    if (pool === null || offset + n > POOL_SIZE) {
+      pool ??= new Uint8Array(POOL_SIZE);
       crypto.getRandomValues(pool);
       offset = 0;
     }
