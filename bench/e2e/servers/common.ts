@@ -1,0 +1,43 @@
+/**
+ * The server-under-test protocol, shared by every server the e2e suite runs (and easy to follow
+ * in Bun or Deno): started as `<command> --port 0 --deflate on|off`, pinned to its core by the
+ * orchestrator, it echoes every message, prints `ready <port>` once listening, answers the
+ * stdin line `mem` with `mem <json>` (process memory after a full GC: --expose-gc, or Bun.gc),
+ * and exits when stdin closes.
+ */
+import { createInterface } from "node:readline";
+
+export interface ServerArgs {
+  readonly port: number;
+  readonly deflate: boolean;
+}
+
+export function serverArgs(argv: readonly string[] = process.argv.slice(2)): ServerArgs {
+  const get = (name: string, fallback: string): string => {
+    const i = argv.indexOf(`--${name}`);
+    return i === -1 ? fallback : argv[i + 1]!;
+  };
+  return { port: Number(get("port", "0")), deflate: get("deflate", "off") === "on" };
+}
+
+/** Announce readiness and serve the stdin control channel. */
+export function serveControl(port: number, onExit: () => void): void {
+  const bunGc = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun?.gc;
+  const gc = (globalThis as { gc?: () => void }).gc ?? (bunGc === undefined ? undefined : () => bunGc(true));
+  const rl = createInterface({ input: process.stdin });
+  rl.on("line", (line) => {
+    if (line.trim() === "mem") {
+      if (gc !== undefined) {
+        gc();
+        gc();
+      }
+      const m = process.memoryUsage();
+      process.stdout.write(`mem ${JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers })}\n`);
+    }
+  });
+  rl.on("close", () => {
+    onExit();
+    process.exit(0);
+  });
+  process.stdout.write(`ready ${port}\n`);
+}

@@ -1,0 +1,113 @@
+/**
+ * In-process parse throughput: the same wire bytes, in the same 64 KiB reads, fed to core's
+ * Connection.receive() and to ws's Receiver. One implementation per process (run.ts starts one
+ * for each), so no JIT site is shared between them.
+ *
+ *   tsx inproc/parse.ts --impl core|ws|ws-string [--quick] [--only 1024/text/masked/plain]
+ *
+ * `ws-string` is ws's Receiver plus the `toString()` an application needs to get text (ws hands
+ * text messages over as Buffers; core hands over strings). Every pass first copies the pristine
+ * input into the read buffers (ws unmasks in place), for every implementation alike; the cost of
+ * that copy alone is reported as `refreshPerSec`.
+ */
+import { allCases, buildStream, caseKey, chunked, openPair, SIZES } from "../lib/fixtures.js";
+import type { Case } from "../lib/fixtures.js";
+import { budgetFrom, emit, sample, workerArgs } from "../lib/measure.js";
+import type { Pass } from "../lib/measure.js";
+import { Receiver, wsDeflate, wsUsesBufferUtil } from "../lib/ws-internals.js";
+
+const { impl, quick, only } = workerArgs(process.argv.slice(2));
+const budget = budgetFrom(process.argv.slice(2));
+const sizes = quick ? [16, 1024] : SIZES;
+
+function makePass(c: Case, pristine: readonly Buffer[], work: readonly Buffer[], count: number): Pass {
+  const refresh = (i: number): Buffer => {
+    const w = work[i]!;
+    w.set(pristine[i]!);
+    return w;
+  };
+  const n = work.length;
+  const check = (got: number): void => {
+    if (got !== count) throw new Error(`${impl} ${caseKey(c)}: ${got} of ${count} messages`);
+  };
+
+  if (impl === "core") {
+    const fresh = (): ReturnType<typeof openPair> => openPair(c.deflate ? {} : null);
+    let pair = fresh();
+    return () => {
+      // With compression the inflater's window carries over: decode each pass on a new connection.
+      if (c.deflate) pair = fresh();
+      const conn = c.masked ? pair.server : pair.client;
+      let got = 0;
+      for (let i = 0; i < n; i++) got += conn.receive(refresh(i)).length;
+      check(got);
+    };
+  }
+
+  const toString = impl === "ws-string";
+  const fresh = (): { receiver: ReturnType<typeof newReceiver>; done: () => number } => {
+    const receiver = newReceiver(c);
+    let got = 0;
+    receiver.on("message", (data: Buffer, isBinary: boolean) => {
+      if (toString && !isBinary) data.toString();
+      got++;
+    });
+    receiver.on("error", (e: Error) => {
+      throw e;
+    });
+    return { receiver, done: () => got };
+  };
+  if (!c.deflate) {
+    const r = fresh();
+    let base = 0;
+    const cb = (err?: Error | null): void => {
+      if (err) throw err;
+    };
+    return () => {
+      // _write straight into the parser: the Writable machinery around it is left out (in ws's favour).
+      for (let i = 0; i < n; i++) r.receiver._write(refresh(i), "buffer", cb);
+      check(r.done() - base);
+      base = r.done();
+    };
+  }
+  // Compressed: ws inflates on zlib's thread pool and finishes asynchronously.
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      const r = fresh();
+      r.receiver.on("message", () => {
+        if (r.done() === count) resolve();
+      });
+      r.receiver.on("error", reject);
+      for (let i = 0; i < n; i++) r.receiver.write(refresh(i));
+    });
+}
+
+function newReceiver(c: Case): InstanceType<typeof Receiver> {
+  const isServer = c.masked;
+  const extensions = c.deflate ? { "permessage-deflate": wsDeflate(isServer) } : {};
+  return new Receiver({ isServer, extensions, maxPayload: 0 });
+}
+
+for (const c of allCases(sizes)) {
+  const key = caseKey(c);
+  if (only !== null && key !== only) continue;
+  if (impl === "ws-string" && c.kind !== "text") continue;
+  const { bytes, count } = buildStream(c);
+  const pristine = chunked(bytes);
+  const work = chunked(bytes);
+  const passes = await sample(makePass(c, pristine, work, count), budget);
+  // The cost of the input refresh alone, once per case (core's worker only).
+  const refresh = quick || impl !== "core" ? [] : await sample(() => {
+    for (let i = 0; i < work.length; i++) work[i]!.set(pristine[i]!);
+  }, { warmupMs: 20, sampleMs: 100, samples: 1 });
+  emit({
+    suite: "parse",
+    impl: impl === "core" ? "core" : `${impl}${wsUsesBufferUtil() ? "+bufferutil" : ""}`,
+    case: key,
+    ...c,
+    messagesPerPass: count,
+    bytesPerPass: bytes.length,
+    msgsPerSec: passes.map((p) => p * count),
+    refreshPerSec: refresh.map((p) => p * count),
+  });
+}
