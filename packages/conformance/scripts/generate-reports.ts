@@ -36,6 +36,9 @@ if (wanted("node-server")) {
 }
 if (wanted("ws-client")) await main(["--client", "node fixtures/ws-echo-client.mjs", ...common, "--name", "ws-client"]);
 if (wanted("node-client")) await main(["--client", `"${root}node_modules/.bin/tsx" fixtures/node-echo-client.ts`, ...common, "--name", "node-client"]);
+// The runtime binaries from the npm packages (not the node wrappers, which a kill would orphan).
+if (wanted("deno-client")) await main(["--client", `"${runtime("deno")}" run -A fixtures/deno-echo-client.ts`, ...common, "--name", "deno-client"]);
+if (wanted("bun-client")) await main(["--client", `"${runtime("bun")}" fixtures/bun-echo-client.ts`, ...common, "--name", "bun-client"]);
 
 /** Start an example echo server in its own process group; resolves with its URL. */
 async function startExample(command: string, args: string[]): Promise<{ url: string; stop: () => void }> {
@@ -52,6 +55,10 @@ async function startExample(command: string, args: string[]): Promise<{ url: str
   });
   child.stdout.resume();
   return { url, stop: () => process.kill(-child.pid!, "SIGKILL") };
+}
+function runtime(name: "deno" | "bun"): string {
+  const path = { deno: "../../../node_modules/deno/deno", bun: "../../../node_modules/bun/bin/bun.exe" }[name];
+  return fileURLToPath(new URL(path, import.meta.url));
 }
 const bin = (name: string): string => fileURLToPath(new URL(`../../../node_modules/.bin/${name}`, import.meta.url));
 if (wanted("deno-server")) {
