@@ -32,7 +32,7 @@ import { headerSize, writeHeader } from "./frame/encoder.js";
 import { FrameHeaderParser } from "./frame/header.js";
 import { maskInto } from "./frame/mask.js";
 import { isControlOpcode, MAX_CONTROL_PAYLOAD, Opcode } from "./frame/opcode.js";
-import { computeAcceptKey, generateKey } from "./handshake/accept-key.js";
+import { generateKey } from "./handshake/accept-key.js";
 import { HttpBodyReader, HttpHeadParser } from "./handshake/http.js";
 import {
   buildAcceptResponse,
@@ -748,7 +748,6 @@ export class ClientConnection extends Connection {
     }
     const opts = this.#clientOptions;
     const factories = opts.extensions ?? [];
-    this.#sawValid101 = head.headers.getAll("sec-websocket-accept").length === 1 && head.headers.get("sec-websocket-accept") === computeAcceptKey(this.#key);
     const result = validateUpgradeResponse(head, {
       key: this.#key,
       protocols: opts.protocols ?? [],
@@ -765,16 +764,16 @@ export class ClientConnection extends Connection {
   }
 
   protected failHandshake(error: RemoteProtocolError | InternalError): number {
-    // The server sent a valid 101 and considers the connection open; RFC 6455 §7.4.1: 1010 is
-    // how a client says the server did not negotiate what it needs.
-    if (error.code === "EXTENSION_NOT_ACCEPTED" && this.#sawValid101) {
+    // EXTENSION_NOT_ACCEPTED is raised only once the 101 itself (status, tokens, accept key) has
+    // passed, so the server considers the connection open; RFC 6455 §7.4.1: 1010 is how a
+    // client says the server did not negotiate what it needs.
+    if (error.code === "EXTENSION_NOT_ACCEPTED") {
       this.queueCloseFrame(CloseCode.MandatoryExtension, error.message);
       return CloseCode.MandatoryExtension;
     }
     return CloseCode.AbnormalClosure;
   }
 
-  #sawValid101 = false;
 
   protected eofDuringHandshake(): void {
     if (this.#rejection !== null) {

@@ -326,4 +326,26 @@ describe("client handshake", () => {
     const events = client.receive(concat([response, hex("810548656c6c6f")]));
     expect(events.map((e) => e.type)).toEqual(["open", "text"]);
   });
+
+  it("answers a valid 101 with an unoffered extension with a Close 1010", async () => {
+    const { responseFor } = await import("./helpers/connections.js");
+    const client = new ClientConnection({ host: "example.com", random: seededRandom() });
+    const response = responseFor(concat(client.takeOutgoing()), "Sec-WebSocket-Extensions: permessage-deflate\r\n");
+    const closed = closedOf(client.receive(response));
+    expect(closed.code).toBe(1010);
+    expect(closed.error?.code).toBe("EXTENSION_NOT_ACCEPTED");
+    const [frame] = decodeOut("client", client.takeOutgoing());
+    expect(frame!.opcode).toBe(Opcode.Close);
+    expect((frame!.payload[0]! << 8) | frame!.payload[1]!).toBe(1010);
+  });
+
+  it("sends no Close when the 101's accept key is wrong", () => {
+    const client = new ClientConnection({ host: "example.com", random: seededRandom() });
+    client.takeOutgoing();
+    const bad = utf8("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n");
+    const closed = closedOf(client.receive(bad));
+    expect(closed.code).toBe(1006);
+    expect(closed.error?.code).toBe("BAD_HANDSHAKE");
+    expect(client.takeOutgoing()).toEqual([]);
+  });
 });
