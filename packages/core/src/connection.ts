@@ -82,7 +82,7 @@ export abstract class Connection {
   abstract readonly role: "client" | "server";
 
   #state: ConnectionState = "connecting";
-  protected readonly options: Required<Pick<CommonOptions, "maxMessageSize" | "maxFrameSize" | "maxFragments" | "autoPong" | "autoClose" | "streaming">>;
+  protected readonly options: Required<Pick<CommonOptions, "maxMessageSize" | "maxFrameSize" | "maxFragments" | "autoPong" | "autoClose" | "streaming" | "mask">>;
   protected readonly random: RandomSource;
   protected events: ConnectionEvent[] = [];
   #outbox: Uint8Array[] = [];
@@ -123,6 +123,7 @@ export abstract class Connection {
       autoPong: options.autoPong ?? DEFAULTS.autoPong,
       autoClose: options.autoClose ?? DEFAULTS.autoClose,
       streaming: options.streaming ?? DEFAULTS.streaming,
+      mask: options.mask ?? maskInto,
     };
     this.random = options.random ?? pooledRandom();
     this.#reader = new MessageReader(this.options);
@@ -173,6 +174,7 @@ export abstract class Connection {
       if (this.#state === "connecting") this.receiveHandshake(chunk);
       else this.#receiveFrames(chunk, 0);
     });
+    this.#reader.endInput();
     return this.takeEvents();
   }
 
@@ -329,7 +331,13 @@ export abstract class Connection {
     this.#header = new FrameHeaderParser({ role: this.role, rsvAllowed: rsv, maxFrameSize: this.options.maxFrameSize });
     this.#reader.setExtensions(extensions);
     this.#to("handshake-done");
-    if (rest !== null && rest.length > 0) this.#receiveFrames(rest, 0);
+    if (rest !== null && rest.length > 0) {
+      try {
+        this.#receiveFrames(rest, 0);
+      } finally {
+        this.#reader.endInput();
+      }
+    }
   }
 
   /** End the handshake phase without a WebSocket connection (rejected or invalid). */
@@ -506,7 +514,7 @@ export abstract class Connection {
       this.random(key);
       const out = new Uint8Array(headerSize(length, true) + length);
       const p = writeHeader(out, 0, fin, rsv, opcode, length, key);
-      maskInto(payload, 0, out, p, length, key, 0);
+      this.options.mask(payload, 0, out, p, length, key, 0);
       this.queue(out);
     } else if (length <= COALESCE_LIMIT) {
       const out = new Uint8Array(headerSize(length, false) + length);

@@ -22,6 +22,7 @@ export type { Frame } from "./frame/encoder.js";
 export { FrameDecoder } from "./frame/decoder.js";
 export type { FrameDecoderOptions } from "./frame/decoder.js";
 export { mask, maskInto } from "./frame/mask.js";
+export type { MaskFunction } from "./frame/mask.js";
 export type {
   ClientExtensionFactory,
   EncodedFragment,

@@ -6,6 +6,8 @@ import {
   FrameDecoder,
   InternalError,
   LocalProtocolError,
+  type MaskFunction,
+  maskInto,
   Opcode,
   ServerConnection,
 } from "../src/index.js";
@@ -347,5 +349,57 @@ describe("client handshake", () => {
     expect(closed.code).toBe(1006);
     expect(closed.error?.code).toBe("BAD_HANDSHAKE");
     expect(client.takeOutgoing()).toEqual([]);
+  });
+});
+
+describe("received message storage", () => {
+  const binaryFrames = (sizes: readonly number[]) =>
+    concat(sizes.map((n, i) => rawFrame(Opcode.Binary, new Uint8Array(n).fill(i + 1), { masked: true })));
+
+  it("small messages of one chunk share storage no larger than the chunk, never the chunk itself", () => {
+    const server = openServer();
+    const chunk = binaryFrames([16, 125, 1000, 4096, 3]);
+    const events = server.receive(chunk);
+    const data = events.map((e) => (e.type === "binary" ? e.data : null));
+    expect(data.map((d) => d?.length)).toEqual([16, 125, 1000, 4096, 3]);
+    data.forEach((d, i) => expect(d).toEqual(new Uint8Array(d!.length).fill(i + 1)));
+    for (const d of data) {
+      expect(d!.buffer).not.toBe(chunk.buffer);
+      expect(d!.buffer.byteLength).toBeLessThanOrEqual(chunk.length);
+    }
+    // Writing to one message, or to the input, changes no other message.
+    chunk.fill(0);
+    data[1]!.fill(0xff);
+    data.forEach((d, i) => {
+      if (i !== 1) expect(d).toEqual(new Uint8Array(d!.length).fill(i + 1));
+    });
+  });
+
+  it("storage is not carried over to the next chunk", () => {
+    const server = openServer();
+    // The ping after the message leaves room in the slab that the next chunk must not use.
+    const [first] = server.receive(concat([binaryFrames([100]), rawFrame(Opcode.Ping, new Uint8Array(125), { masked: true })]));
+    const [second] = server.receive(binaryFrames([100]));
+    expect(first!.type === "binary" && second!.type === "binary").toBe(true);
+    if (first!.type === "binary" && second!.type === "binary") expect(second.data.buffer).not.toBe(first.data.buffer);
+  });
+
+  it("a replacement mask function does all payload masking, with the same results", () => {
+    const calls: number[] = [];
+    const counting: MaskFunction = (src, srcStart, dst, dstStart, length, key, keyOffset) => {
+      calls.push(length);
+      maskInto(src, srcStart, dst, dstStart, length, key, keyOffset);
+    };
+    const input = concat([binaryFrames([5, 300]), rawFrame(Opcode.Text, "héllo", { masked: true })]);
+    const custom = openServer({ mask: counting }).receive(input);
+    expect(custom).toEqual(openServer().receive(input));
+    expect(calls).toEqual([5, 300, 6]);
+    calls.length = 0;
+    const client = openClient({ mask: counting, random: seededRandom(3) });
+    client.sendBinary(new Uint8Array(70).fill(1));
+    expect(calls).toEqual([70]);
+    const plain = openClient({ random: seededRandom(3) });
+    plain.sendBinary(new Uint8Array(70).fill(1));
+    expect(concat(client.takeOutgoing())).toEqual(concat(plain.takeOutgoing()));
   });
 });

@@ -36,6 +36,21 @@ const WORD_THRESHOLD_IN_PLACE = 64;
 const WORD_THRESHOLD_COPY = 160;
 
 /**
+ * The contract of {@link maskInto}, for a replacement loop (see `CommonOptions.mask`): XOR
+ * `src[srcStart .. srcStart + length)` with `key`, starting at key phase `keyOffset & 3`, into
+ * `dst[dstStart ..)`; `src` and `dst` may be the same range.
+ */
+export type MaskFunction = (
+  src: Uint8Array,
+  srcStart: number,
+  dst: Uint8Array,
+  dstStart: number,
+  length: number,
+  key: Uint8Array,
+  keyOffset: number,
+) => void;
+
+/**
  * XORs `src[srcStart .. srcStart + length)` with the masking key into `dst[dstStart ..)`.
  *
  * `src` and `dst` may be the same array with the same offsets (in place, the usual way to unmask

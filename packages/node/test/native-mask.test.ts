@@ -1,0 +1,44 @@
+import { test as fcTest, fc } from "@fast-check/vitest";
+import { describe, expect, it } from "vitest";
+import { maskInto } from "@wsengine/core";
+import { nativeMask } from "../src/native-mask.js";
+
+const native = nativeMask();
+
+describe("native masking (bufferutil)", () => {
+  it("is available here: bufferutil is a devDependency with a prebuilt or compiled addon", () => {
+    // Without it every test below would be vacuous; a machine without a C toolchain or prebuild must say so.
+    expect(native, "bufferutil did not load its native addon").not.toBeNull();
+  });
+
+  fcTest.prop(
+    [
+      fc.integer({ min: 0, max: 3000 }),
+      fc.integer({ min: 0, max: 7 }),
+      fc.integer({ min: 0, max: 7 }),
+      fc.uint8Array({ minLength: 4, maxLength: 4 }),
+      fc.integer({ min: 0, max: 1000 }),
+      fc.boolean(),
+      fc.integer(),
+    ],
+    { numRuns: 300 },
+  )("gives the same bytes as core's maskInto at any offsets, length and key phase", (length, srcAt, dstAt, key, phase, inPlace, seed) => {
+    const src = new Uint8Array(length + 16);
+    for (let i = 0; i < src.length; i++) src[i] = (seed + i * 131) & 0xff;
+    const expected = src.slice();
+    const dstExpected = inPlace ? expected : new Uint8Array(length + 16);
+    maskInto(expected, srcAt, dstExpected, inPlace ? srcAt : dstAt, length, key, phase);
+    const dst = inPlace ? src : new Uint8Array(length + 16);
+    native!(src, srcAt, dst, inPlace ? srcAt : dstAt, length, key, phase);
+    expect(dst).toEqual(dstExpected);
+  });
+
+  it("refuses ranges outside either array instead of writing past them", () => {
+    const key = new Uint8Array([1, 2, 3, 4]);
+    const src = new Uint8Array(4096);
+    expect(() => native!(src, 0, new Uint8Array(1000), 0, 1024, key, 0)).toThrow(RangeError);
+    expect(() => native!(src, 3500, new Uint8Array(4096), 0, 1024, key, 0)).toThrow(RangeError);
+    expect(() => native!(src, 0, new Uint8Array(4096), -1, 1024, key, 0)).toThrow(RangeError);
+    expect(() => native!(src, 0, new Uint8Array(4096), 0, 1024, new Uint8Array(3), 0)).toThrow(RangeError);
+  });
+});
