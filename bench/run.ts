@@ -193,12 +193,14 @@ const NO_BU = { WS_NO_BUFFER_UTIL: "1" };
 const roundJobs: InprocJob[] = [
   ...[
     ["core", {}],
+    ["core+bufferutil", {}],
     ["ws", NO_BU],
     ["ws", {}],
     ["ws-string", NO_BU],
   ].map(([impl, env]) => ({ suite: "parse", script: "inproc/parse.ts", impl: impl as string, args: ["--impl", impl as string, "--samples", "1"], env: env as Record<string, string>, nodeFlags: [] })),
   ...[
     ["core", {}],
+    ["core+bufferutil", {}],
     ["ws", NO_BU],
     ["ws", {}],
   ].map(([impl, env]) => ({ suite: "encode", script: "inproc/encode.ts", impl: impl as string, args: ["--impl", impl as string, "--samples", "1"], env: env as Record<string, string>, nodeFlags: [] })),
@@ -319,7 +321,7 @@ async function main(): Promise<void> {
   // Each runtime's servers are measured together (same scenario, same runs, rotating order).
   const groups = (["node", "bun", "deno"] as const).map((rt) => available.filter((s) => s.runtime === rt)).filter((g) => g.length > 0);
   // bufferutil changes nothing in how much memory a connection holds.
-  const memServers = available.filter((s) => s.id !== "ws+bufferutil");
+  const memServers = available.filter((s) => s.id !== "ws+bufferutil" && s.id !== "wsengine-node-js");
   const memServersFor = (m: MemoryScenario): ServerUnderTest[] => memServers.filter((s) => m.deflate === "off" || s.deflate !== false);
   totalSteps =
     (doInproc ? roundJobs.length * runs + onceJobs.length : 0) +
@@ -349,7 +351,7 @@ async function main(): Promise<void> {
   if (doInproc) {
     for (let round = 0; round < runs; round++) {
       for (const job of rotate(roundJobs, round)) {
-        const label = `${job.suite} ${job.impl}${job.env.WS_NO_BUFFER_UTIL === undefined && job.impl !== "core" ? "+bufferutil" : ""}`;
+        const label = `${job.suite} ${job.impl}${job.env.WS_NO_BUFFER_UTIL === undefined && !job.impl.startsWith("core") ? "+bufferutil" : ""}`;
         progress(`in-process ${label}, round ${round + 1}/${runs}`);
         try {
           results.inproc.push(...(await runWorker(job.script, job.args, job.env, job.nodeFlags)));

@@ -71,6 +71,14 @@ export const SERVERS: readonly ServerUnderTest[] = [
     unavailable: () => (existsSync(join(repoDir, "packages/node/src/index.ts")) ? null : "packages/node does not exist"),
     command: node("wsengine-node.ts"),
   },
+  {
+    id: "wsengine-node-js",
+    label: "wsengine (Node, no bufferutil)",
+    runtime: "node",
+    side: "ours",
+    unavailable: () => (existsSync(join(repoDir, "packages/node/src/index.ts")) ? null : "packages/node does not exist"),
+    command: node("wsengine-node.ts", { WSENGINE_NO_BUFFER_UTIL: "1" }),
+  },
   { id: "ws", label: "ws", runtime: "node", side: "peer", unavailable: () => null, command: node("ws.ts", { WS_NO_BUFFER_UTIL: "1" }) },
   { id: "ws+bufferutil", label: "ws + bufferutil", runtime: "node", side: "peer", unavailable: () => null, command: node("ws.ts") },
   { id: "wsengine-bun", label: "wsengine (Bun)", runtime: "bun", side: "ours", unavailable: needs("bun", "bun"), command: bun("wsengine-bun.ts") },
@@ -81,7 +89,7 @@ export const SERVERS: readonly ServerUnderTest[] = [
 
 /** The pairs the targets compare: ours against each peer of the same runtime. */
 export const PAIRS: readonly (readonly [ours: string, peer: string])[] = [
-  ["wsengine-node", "ws"],
+  ["wsengine-node-js", "ws"],
   ["wsengine-node", "ws+bufferutil"],
   ["wsengine-bun", "bun-native"],
   ["wsengine-deno", "deno-native"],

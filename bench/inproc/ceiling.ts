@@ -1,7 +1,7 @@
 /**
  * The machine's ceiling for moving payload bytes, against the unmasking loops: memcpy
  * (`TypedArray.prototype.set`), core's maskInto (copy + unmask, what receive() does, and in
- * place), ws's unmask (its JS loop, or bufferutil's C when loaded), and the fastest pure-JS XOR
+ * place), the bufferutil loop that @wsengine/node gives core (copy + unmask), ws's unmask (its JS loop, or bufferutil's C when loaded), and the fastest pure-JS XOR
  * loops we know (BigInt64Array in place, which only V8's optimizing tier makes fast; Int32Array
  * unrolled by 8, which is what maskInto runs). Reported in bytes per second.
  *
@@ -10,6 +10,7 @@
 import { createRequire } from "node:module";
 import { maskInto } from "@wsengine/core";
 import { SIZES } from "../lib/fixtures.js";
+import { requireNativeMask } from "../lib/native-mask.js";
 import { budgetFrom, emit, sample, workerArgs } from "../lib/measure.js";
 import { bufferUtil as wsBufferUtil, wsUsesBufferUtil } from "../lib/ws-internals.js";
 
@@ -22,6 +23,7 @@ const KEY64 = new BigInt64Array(new Uint8Array([...KEY, ...KEY]).buffer)[0]!;
 
 const require = createRequire(import.meta.url);
 const native = require("bufferutil") as { unmask(buffer: Uint8Array, mask: Uint8Array): void };
+const nodeMask = requireNativeMask();
 
 function xorBigInt64InPlace(d: Uint8Array): void {
   const w = new BigInt64Array(d.buffer, d.byteOffset, d.length >> 3);
@@ -52,6 +54,7 @@ const loops: Record<string, Loop> = {
   "memcpy (TypedArray.set)": (s, d) => d.set(s),
   "core maskInto, copy": (s, d, n) => maskInto(s, 0, d, 0, n, KEY, 0),
   "core maskInto, in place": (_s, d, n) => maskInto(d, 0, d, 0, n, KEY, 0),
+  "core + bufferutil (@wsengine/node), copy": (s, d, n) => nodeMask(s, 0, d, 0, n, KEY, 0),
   [`ws unmask, in place${wsUsesBufferUtil() ? " (bufferutil)" : " (JS)"}`]: (_s, d) => wsBufferUtil.unmask(d, KEY),
   "bufferutil C unmask, in place": (_s, d) => native.unmask(d, KEY),
   "JS Int32Array x8, in place": (_s, d) => xorInt32Unrolled(d),

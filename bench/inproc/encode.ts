@@ -11,6 +11,7 @@
  */
 import { allCases, caseKey, messagesPerStream, openPair, payloads, SIZES } from "../lib/fixtures.js";
 import type { Case } from "../lib/fixtures.js";
+import { requireNativeMask } from "../lib/native-mask.js";
 import { budgetFrom, emit, sample, workerArgs } from "../lib/measure.js";
 import type { Pass } from "../lib/measure.js";
 import { Sender, wsDeflate, wsUsesBufferUtil } from "../lib/ws-internals.js";
@@ -18,6 +19,9 @@ import type { WsSocketLike } from "../lib/ws-internals.js";
 
 const { impl, quick, only } = workerArgs(process.argv.slice(2));
 const budget = budgetFrom(process.argv.slice(2));
+// `core+bufferutil`: core with the native masking loop that @wsengine/node passes it by default.
+const isCore = impl === "core" || impl === "core+bufferutil";
+const coreMask = impl === "core+bufferutil" ? requireNativeMask() : undefined;
 const sizes = quick ? [16, 1024] : SIZES;
 
 /** Messages per pass: as in the parse suite, at least 1 MiB of payload. */
@@ -27,8 +31,8 @@ function makePass(c: Case, count: number): Pass {
   const v = bufs.length;
   let written = 0;
 
-  if (impl === "core") {
-    const pair = openPair(c.deflate ? { threshold: 0 } : null);
+  if (isCore) {
+    const pair = openPair(c.deflate ? { threshold: 0 } : null, undefined, coreMask);
     const conn = c.masked ? pair.client : pair.server;
     const text = c.kind === "text";
     return () => {
@@ -83,7 +87,7 @@ for (const c of allCases(sizes)) {
   const passes = await sample(makePass(c, count), budget);
   emit({
     suite: "encode",
-    impl: impl === "core" ? "core" : `${impl}${wsUsesBufferUtil() ? "+bufferutil" : ""}`,
+    impl: isCore ? impl : `${impl}${wsUsesBufferUtil() ? "+bufferutil" : ""}`,
     case: key,
     ...c,
     messagesPerPass: count,

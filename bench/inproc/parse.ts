@@ -12,12 +12,16 @@
  */
 import { allCases, buildStream, caseKey, chunked, openPair, SIZES } from "../lib/fixtures.js";
 import type { Case } from "../lib/fixtures.js";
+import { requireNativeMask } from "../lib/native-mask.js";
 import { budgetFrom, emit, sample, workerArgs } from "../lib/measure.js";
 import type { Pass } from "../lib/measure.js";
 import { Receiver, wsDeflate, wsUsesBufferUtil } from "../lib/ws-internals.js";
 
 const { impl, quick, only } = workerArgs(process.argv.slice(2));
 const budget = budgetFrom(process.argv.slice(2));
+// `core+bufferutil`: core with the native masking loop that @wsengine/node passes it by default.
+const isCore = impl === "core" || impl === "core+bufferutil";
+const coreMask = impl === "core+bufferutil" ? requireNativeMask() : undefined;
 const sizes = quick ? [16, 1024] : SIZES;
 
 function makePass(c: Case, pristine: readonly Buffer[], work: readonly Buffer[], count: number): Pass {
@@ -31,8 +35,8 @@ function makePass(c: Case, pristine: readonly Buffer[], work: readonly Buffer[],
     if (got !== count) throw new Error(`${impl} ${caseKey(c)}: ${got} of ${count} messages`);
   };
 
-  if (impl === "core") {
-    const fresh = (): ReturnType<typeof openPair> => openPair(c.deflate ? {} : null);
+  if (isCore) {
+    const fresh = (): ReturnType<typeof openPair> => openPair(c.deflate ? {} : null, undefined, coreMask);
     let pair = fresh();
     return () => {
       // With compression the inflater's window carries over: decode each pass on a new connection.
@@ -102,7 +106,7 @@ for (const c of allCases(sizes)) {
   }, { warmupMs: 20, sampleMs: 100, samples: 1 });
   emit({
     suite: "parse",
-    impl: impl === "core" ? "core" : `${impl}${wsUsesBufferUtil() ? "+bufferutil" : ""}`,
+    impl: isCore ? impl : `${impl}${wsUsesBufferUtil() ? "+bufferutil" : ""}`,
     case: key,
     ...c,
     messagesPerPass: count,

@@ -3,7 +3,7 @@
  * (frames, masked or not, compressed or not), cut into socket-sized chunks.
  */
 import { ClientConnection, encodeFrame, Opcode, permessageDeflate, ServerConnection } from "@wsengine/core";
-import type { Connection, ConnectionEvent, PerMessageDeflateOptions } from "@wsengine/core";
+import type { Connection, ConnectionEvent, MaskFunction, PerMessageDeflateOptions } from "@wsengine/core";
 
 /** Message sizes the in-process suites measure. */
 export const SIZES: readonly number[] = [16, 125, 1024, 64 * 1024, 1024 * 1024];
@@ -96,11 +96,19 @@ export function payloads(size: number): Uint8Array[] {
   return ps;
 }
 
-/** An open in-memory pair. `deflate` offers and accepts permessage-deflate with these options. */
-export function openPair(deflate: PerMessageDeflateOptions | null, maxMessageSize = 64 * 1024 * 1024): { client: ClientConnection; server: ServerConnection } {
+/**
+ * An open in-memory pair. `deflate` offers and accepts permessage-deflate with these options;
+ * `mask` replaces core's masking loop (the `core+bufferutil` implementation).
+ */
+export function openPair(
+  deflate: PerMessageDeflateOptions | null,
+  maxMessageSize = 64 * 1024 * 1024,
+  mask?: MaskFunction,
+): { client: ClientConnection; server: ServerConnection } {
   const extensions = deflate === null ? [] : [permessageDeflate(deflate)];
-  const server = new ServerConnection({ extensions, maxMessageSize });
-  const client = new ClientConnection({ host: "bench.invalid", extensions, maxMessageSize });
+  const common = mask === undefined ? { extensions, maxMessageSize } : { extensions, maxMessageSize, mask };
+  const server = new ServerConnection(common);
+  const client = new ClientConnection({ host: "bench.invalid", ...common });
   for (const b of client.takeOutgoing()) {
     for (const ev of server.receive(b)) if (ev.type === "upgrade-request") server.accept();
   }

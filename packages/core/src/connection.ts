@@ -73,6 +73,7 @@ export interface RejectOptions {
 // Outgoing unmasked payloads up to this size are copied next to their header so that the
 // adapter writes one buffer; larger ones go out as a second buffer without a copy.
 const COALESCE_LIMIT = 16 * 1024;
+const allocateZeroed = (size: number): Uint8Array => new Uint8Array(size);
 // Bytes a client may pipeline behind its request before the application answers it.
 const MAX_EARLY_INPUT = 64 * 1024;
 
@@ -82,7 +83,7 @@ export abstract class Connection {
   abstract readonly role: "client" | "server";
 
   #state: ConnectionState = "connecting";
-  protected readonly options: Required<Pick<CommonOptions, "maxMessageSize" | "maxFrameSize" | "maxFragments" | "autoPong" | "autoClose" | "streaming" | "mask">>;
+  protected readonly options: Required<Pick<CommonOptions, "maxMessageSize" | "maxFrameSize" | "maxFragments" | "autoPong" | "autoClose" | "streaming" | "mask" | "allocate">>;
   protected readonly random: RandomSource;
   protected events: ConnectionEvent[] = [];
   #outbox: Uint8Array[] = [];
@@ -124,6 +125,7 @@ export abstract class Connection {
       autoClose: options.autoClose ?? DEFAULTS.autoClose,
       streaming: options.streaming ?? DEFAULTS.streaming,
       mask: options.mask ?? maskInto,
+      allocate: options.allocate ?? allocateZeroed,
     };
     this.random = options.random ?? pooledRandom();
     this.#reader = new MessageReader(this.options);

@@ -20,6 +20,7 @@ export interface MessageReaderOptions {
   readonly maxFragments: number;
   readonly streaming: boolean;
   readonly mask: MaskFunction;
+  readonly allocate: (size: number) => Uint8Array;
 }
 
 // Reassembly buffer sizing. A header announces the frame's length, but a peer may announce a big
@@ -38,7 +39,7 @@ let scratch: Uint8Array | null = null;
 // existing buffer at ~20-50 ns. The slab is sized from the bytes left in the chunk, so it holds
 // nothing the chunk did not carry, and it is dropped when `receive()` returns: an idle
 // connection keeps none, and a message the application keeps pins at most SLAB_SIZE bytes of
-// its own connection's data.
+// its own connection's data. It is zeroed (never from `allocate`): `data.buffer` exposes all of it.
 const SLAB_MESSAGE_LIMIT = 4 * 1024;
 const SLAB_SIZE = 16 * 1024;
 const EMPTY = new Uint8Array(0);
@@ -142,12 +143,12 @@ export class MessageReader {
     const messageEnd = frameEnd && this.#fin;
     if (this.#rsv !== 0) {
       // Extensions may keep input between calls, so they get an owned copy.
-      const owned = new Uint8Array(n);
+      const owned = this.#options.allocate(n);
       if (maskKey !== null) this.#options.mask(src, start, owned, 0, n, maskKey, maskOffset);
       else owned.set(src.subarray(start, end));
       this.#decodeChain(owned, messageEnd, events);
     } else if (this.#options.streaming) {
-      const owned = new Uint8Array(n);
+      const owned = this.#options.allocate(n);
       if (maskKey !== null) this.#options.mask(src, start, owned, 0, n, maskKey, maskOffset);
       else owned.set(src.subarray(start, end));
       this.#size += n;
@@ -186,7 +187,7 @@ export class MessageReader {
 
   #deliverWhole(src: Uint8Array, start: number, n: number, maskKey: Uint8Array | null, maskOffset: number, events: ConnectionEvent[]): void {
     if (this.#opcode === Opcode.Binary) {
-      const data = n > SLAB_MESSAGE_LIMIT ? new Uint8Array(n) : this.#fromSlab(n, src.length - start);
+      const data = n > SLAB_MESSAGE_LIMIT ? this.#options.allocate(n) : this.#fromSlab(n, src.length - start);
       if (maskKey !== null) this.#options.mask(src, start, data, 0, n, maskKey, maskOffset);
       else data.set(src.subarray(start, start + n));
       events.push({ type: "binary", data });
@@ -201,7 +202,7 @@ export class MessageReader {
       if (n <= SCRATCH_SIZE) {
         bytes = scratch ??= new Uint8Array(SCRATCH_SIZE);
       } else {
-        bytes = new Uint8Array(n);
+        bytes = this.#options.allocate(n);
       }
       this.#options.mask(src, start, bytes, 0, n, maskKey, maskOffset);
       from = 0;
@@ -295,7 +296,8 @@ export class MessageReader {
     if (needed > this.#buffer.length) {
       const hint = needed + frameRemaining;
       const capacity = Math.max(needed, Math.min(hint, Math.max(needed * GROWTH, EAGER_BUFFER)));
-      const grown = new Uint8Array(capacity);
+      // Bytes past `#length` are never handed out (see #finish), so uninitialised memory is fine.
+      const grown = this.#options.allocate(capacity);
       grown.set(this.#buffer.subarray(0, at));
       this.#buffer = grown;
     }

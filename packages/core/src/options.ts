@@ -39,6 +39,14 @@ export interface CommonOptions {
    * Default: core's own `maskInto`.
    */
   readonly mask?: MaskFunction;
+  /**
+   * Allocates the arrays that received messages of more than 4 KiB are assembled in. Core writes
+   * every byte it hands out, so the memory may be uninitialised: `@wsengine/node` passes
+   * `Buffer.allocUnsafeSlow`, which skips the zero-fill that `new Uint8Array(n)` must do (a 64 KiB
+   * message is read about twice as fast). It must return a new array of exactly `size` bytes,
+   * shared with nothing. Default: `new Uint8Array(size)`.
+   */
+  readonly allocate?: (size: number) => Uint8Array;
 }
 
 /** Server role options. */

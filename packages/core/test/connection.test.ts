@@ -13,7 +13,7 @@ import {
 } from "../src/index.js";
 import { closedOf, ConnectedPair, openClient, openServer, REQUEST } from "./helpers/connections.js";
 import { seededRandom } from "./helpers/random.js";
-import { concat, hex, rawFrame, toHex, utf8 } from "./helpers/wire.js";
+import { concat, hex, rawFrame, splitAt, toHex, utf8 } from "./helpers/wire.js";
 
 const decodeOut = (role: "client" | "server", out: Uint8Array[]) =>
   new FrameDecoder({ role: role === "client" ? "server" : "client", maxFrameSize: 1 << 30 }).push(concat(out));
@@ -401,5 +401,38 @@ describe("received message storage", () => {
     const plain = openClient({ random: seededRandom(3) });
     plain.sendBinary(new Uint8Array(70).fill(1));
     expect(concat(client.takeOutgoing())).toEqual(concat(plain.takeOutgoing()));
+  });
+});
+
+describe("allocate option", () => {
+  it("uninitialised memory from `allocate` never reaches a message, whatever the split", () => {
+    let calls = 0;
+    const dirty = (size: number): Uint8Array => {
+      calls++;
+      return new Uint8Array(size).fill(0xee);
+    };
+    const sizes = [5000, 70_000, 300_000, 4097, 0, 12];
+    const message = (n: number, i: number) => new Uint8Array(n).map((_, j) => (i * 7 + j) & 0x7f);
+    const parts: Uint8Array[] = [];
+    sizes.forEach((n, i) => {
+      const payload = message(n, i);
+      if (n > 100_000) {
+        // Fragmented, with a text fragment split across frames.
+        parts.push(rawFrame(Opcode.Binary, payload.subarray(0, 1000), { masked: true, fin: false }));
+        parts.push(rawFrame(Opcode.Continuation, payload.subarray(1000), { masked: true }));
+      } else {
+        parts.push(rawFrame(i % 2 === 0 ? Opcode.Binary : Opcode.Text, payload, { masked: true }));
+      }
+    });
+    const wire = concat(parts);
+    for (const step of [wire.length, 65536, 1000, 7]) {
+      const cuts: number[] = [];
+      for (let at = step; at < wire.length; at += step) cuts.push(at);
+      const feed = (conn: ServerConnection) => splitAt(wire, cuts).flatMap((c) => conn.receive(c));
+      const got = feed(openServer({ allocate: dirty }));
+      expect(got).toEqual(feed(openServer()));
+      expect(got).toHaveLength(sizes.length);
+    }
+    expect(calls).toBeGreaterThan(0);
   });
 });

@@ -6,6 +6,7 @@
 import { connect as netConnect, isIP } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from "node:tls";
 import { type DialOptions, dialWebSocket, openClientSession, type TransportTarget, type WebSocketSession } from "@wsengine/session";
+import { withNodeDefaults } from "./native-mask.js";
 import { NodeSocketTransport } from "./transport.js";
 
 // --- types ---
@@ -38,7 +39,7 @@ function openTransport({ host, port, secure }: TransportTarget, options: Connect
  * @throws {WebSocketError} `INVALID_URL`; `LocalProtocolError` for invalid headers or protocols.
  */
 export function openSession(url: string | URL, options: ConnectOptions = {}): WebSocketSession {
-  return openClientSession(url, options, openTransport);
+  return openClientSession(url, withNodeDefaults(options), openTransport);
 }
 
 /**
@@ -54,5 +55,5 @@ export function openSession(url: string | URL, options: ConnectOptions = {}): We
  * for await (const message of ws) console.log(message);
  */
 export function connect(url: string | URL, options: ConnectOptions = {}): Promise<WebSocketSession> {
-  return dialWebSocket(url, options, openTransport);
+  return dialWebSocket(url, withNodeDefaults(options), openTransport);
 }

@@ -1,11 +1,13 @@
 /**
- * An optional native masking loop for core (its `mask` option), from the `bufferutil` addon that
- * `ws` uses too. Core's JavaScript loop tops out near 7 GB/s on Node 20; bufferutil's C loop runs
- * at ~45 GB/s, and large messages are bound by that loop (bench/README.md). Nothing changes when
- * bufferutil is not installed: core's loop is used.
+ * What core runs faster with on Node ({@link withNodeDefaults}): an optional native masking loop
+ * (core's `mask` option) from the `bufferutil` addon that `ws` uses too, and message buffers
+ * without the zero-fill (core's `allocate` option). Core's JavaScript loop tops out near 7 GB/s
+ * on Node 20; bufferutil's C loop runs at ~45 GB/s, and large messages are bound by that loop
+ * (bench/README.md). Without bufferutil installed core's loop is used.
  */
+import { Buffer } from "node:buffer";
 import { createRequire } from "node:module";
-import { type MaskFunction, maskInto } from "@wsengine/core";
+import { type CommonOptions, type MaskFunction, maskInto } from "@wsengine/core";
 
 /** The part of bufferutil's API used here (bufferutil/index.d.ts, 4.x). */
 interface BufferUtil {
@@ -17,6 +19,18 @@ interface BufferUtil {
 const NATIVE_THRESHOLD = 256;
 
 let loaded: MaskFunction | null | undefined;
+
+/**
+ * `options` with Node's defaults for core filled in: bufferutil's mask loop when it is installed,
+ * and `Buffer.allocUnsafeSlow` (never the shared pool: core hands the whole array out) for
+ * message buffers. Options the caller set win.
+ */
+export function withNodeDefaults<T extends CommonOptions>(options: T): T {
+  const mask = options.mask ?? nativeMask();
+  return { ...options, allocate: options.allocate ?? allocateUninitialised, ...(mask === null ? {} : { mask }) };
+}
+
+const allocateUninitialised = (size: number): Uint8Array => Buffer.allocUnsafeSlow(size);
 
 /** bufferutil's loop in core's {@link MaskFunction} contract, or null when the addon is not available. */
 export function nativeMask(): MaskFunction | null {

@@ -10,6 +10,7 @@ import type { Duplex } from "node:stream";
 import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import { type ParsedRequest, SessionServer, type SessionServerOptions, type ShutdownOptions, type WebSocketSession } from "@wsengine/session";
 import { toRequestHead } from "./request.js";
+import { withNodeDefaults } from "./native-mask.js";
 import { NodeSocketTransport } from "./transport.js";
 
 // --- types ---
@@ -68,7 +69,7 @@ export class WebSocketServer {
    */
   constructor(options: WebSocketServerOptions = {}, binding: ServerBinding = {}) {
     this.#options = options;
-    this.#core = new SessionServer(options);
+    this.#core = new SessionServer(withNodeDefaults(options));
     this.#listener = binding.listener ?? null;
     this.#detach = binding.detach ?? null;
   }

@@ -42,3 +42,22 @@ describe("native masking (bufferutil)", () => {
     expect(() => native!(src, 0, new Uint8Array(4096), 0, 1024, new Uint8Array(3), 0)).toThrow(RangeError);
   });
 });
+
+describe("withNodeDefaults", () => {
+  it("fills in bufferutil's loop and unzeroed buffers, and never overrides the caller's choice", async () => {
+    const { withNodeDefaults } = await import("../src/native-mask.js");
+    const filled = withNodeDefaults({ maxMessageSize: 5 });
+    expect(filled.mask).toBe(native);
+    expect(filled.maxMessageSize).toBe(5);
+    const big = filled.allocate!(10_000);
+    expect(big).toBeInstanceOf(Buffer);
+    expect(big.byteLength).toBe(10_000);
+    // A buffer of its own, never a slice of Node's shared pool.
+    expect(big.buffer.byteLength).toBe(10_000);
+    expect(filled.allocate!(16).buffer.byteLength).toBe(16);
+    const own = { mask: maskInto, allocate: (n: number) => new Uint8Array(n) };
+    const kept = withNodeDefaults(own);
+    expect(kept.mask).toBe(own.mask);
+    expect(kept.allocate).toBe(own.allocate);
+  });
+});
