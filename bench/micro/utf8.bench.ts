@@ -4,7 +4,7 @@
  * Prints the best throughput of several timed rounds after a warm-up, in GB/s (1e9 bytes/s).
  */
 import { isUtf8 } from "node:buffer";
-import { Utf8Validator, decodeUtf8, isValidUtf8 } from "../../packages/core/src/internal/utf8.js";
+import { Utf8Validator, decodeUtf8, decodeUtf8Strict, isValidUtf8 } from "../../packages/core/src/internal/utf8.js";
 
 const SIZES = [16, 125, 1024, 64 * 1024, 1024 * 1024];
 
@@ -65,6 +65,13 @@ const cases: Record<string, (b: Uint8Array) => unknown> = {
     if (!isUtf8(b)) throw new Error("invalid");
   },
   "decodeUtf8 (after validation)": (b) => decodeUtf8(b),
+  "isValidUtf8 + decodeUtf8": (b) => {
+    if (!isValidUtf8(b)) throw new Error("invalid");
+    return decodeUtf8(b);
+  },
+  "decodeUtf8Strict (one pass)": (b) => {
+    if (decodeUtf8Strict(b) === null) throw new Error("invalid");
+  },
   "TextDecoder non-fatal": (b) => lenient.decode(b),
 };
 

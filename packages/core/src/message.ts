@@ -12,7 +12,7 @@ import type { ConnectionEvent } from "./events.js";
 import type { Extension } from "./extensions/extension.js";
 import type { MaskFunction } from "./frame/mask.js";
 import { Opcode } from "./frame/opcode.js";
-import { decodeUtf8, Utf8StreamDecoder, Utf8Validator } from "./internal/utf8.js";
+import { decodeUtf8, decodeUtf8Strict, Utf8StreamDecoder, Utf8Validator } from "./internal/utf8.js";
 
 /** The limits and delivery mode a {@link MessageReader} works with. */
 export interface MessageReaderOptions {
@@ -207,10 +207,16 @@ export class MessageReader {
       this.#options.mask(src, start, bytes, 0, n, maskKey, maskOffset);
       from = 0;
     }
+    // The whole message is at hand: validate and decode in one pass.
     const view = bytes.subarray(from, from + n);
-    this.#validate(view, 0, n);
-    this.#checkComplete();
-    events.push({ type: "text", data: decodeUtf8(view) });
+    const text = decodeUtf8Strict(view);
+    if (text === null) {
+      // Fail as the incremental path would (same reason on the wire, however the bytes were split).
+      this.#validate(view, 0, n);
+      this.#checkComplete();
+      throw new RemoteProtocolError("INVALID_UTF8", "invalid UTF-8 in a text message");
+    }
+    events.push({ type: "text", data: text });
   }
 
   /** `n` bytes from the slab; `chunkLeft` is what the input chunk holds from here on. */

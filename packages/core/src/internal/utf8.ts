@@ -264,6 +264,32 @@ export function decodeUtf8(bytes: Uint8Array): string {
 }
 
 /**
+ * TextDecoder's fatal mode checks exactly what {@link isValidUtf8} does (WHATWG's UTF-8 decoder
+ * is RFC 3629 strict; checked on Node, Deno and Bun). A decode call that is not streaming starts
+ * from a fresh state, also after a call that threw, so one shared instance is safe.
+ */
+const STRICT_DECODER = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Decodes `bytes` if they are, as a whole, strict UTF-8; returns null if not. For text that is
+ * complete at hand, this one pass beats validating and then decoding: on Node 20 at 1 KiB, 2.1x on
+ * ASCII, 1.7x on mostly ASCII text, 1.3-1.4x on Cyrillic and CJK (bench/micro/utf8.bench.ts).
+ * Text that arrives in pieces is validated as it arrives instead, so that invalid input fails at
+ * once.
+ */
+export function decodeUtf8Strict(bytes: Uint8Array): string | null {
+  if (bytes.length <= SHORT_ASCII_MAX) {
+    const s = decodeShortAscii(bytes);
+    if (s !== null) return s;
+  }
+  try {
+    return STRICT_DECODER.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Decodes one text message that arrives in pieces, where a code point may be split between
  * pieces. The bytes must already be validated. Create one per connection (it holds the partial
  * code point between calls) and pass `end = true` with the last piece of each message, which also
