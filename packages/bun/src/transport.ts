@@ -11,6 +11,13 @@
  * Sockets are opened with `allowHalfOpen: true`: the peer's FIN must not close our write side
  * before the closing handshake's last frame and our own FIN are out (core decides when).
  *
+ * `end()` half-closes with `socket.shutdown()` (shutdown(2), SHUT_WR) and keeps reading until the
+ * peer's FIN; only then is the socket closed. Bun's `socket.end()` is a full close(2) at once,
+ * whatever `allowHalfOpen` says, and closing a socket with unread input makes the kernel send a
+ * reset instead of a FIN (RFC 1122 §4.2.2.13), which can destroy our last bytes (a Close frame)
+ * before the peer reads them: the "lingering close" of RFC 9112 §9.6. After failing a
+ * connection the peer's bytes often keep coming, so that was the usual case, not a corner.
+ *
  * TLS clients have a `handshake` handler, so `open` fires before the TLS handshake: nothing is
  * written until the handshake succeeded and the certificate was verified, and a verification
  * failure is reported as the transport's error (without the handler, Bun just closes the socket).
@@ -41,6 +48,10 @@ export class BunSocketTransport implements Transport {
   /** Bytes not yet taken by the socket, oldest first; the first may be the tail of a partial write. */
   readonly #tail: Uint8Array[] = [];
   #ending = false;
+  /** Our FIN is out (shutdown): close the socket once the peer's FIN arrives. */
+  #writeShut = false;
+  /** The peer's FIN arrived. */
+  #readEnded = false;
   #paused = false;
   #destroyed = false;
   #closed = false;
@@ -139,7 +150,10 @@ export class BunSocketTransport implements Transport {
   }
 
   onEnd(): void {
+    this.#readEnded = true;
     this.#emit((h) => h.receiveEof());
+    // Both directions are done: nothing unread is left, so this close is a clean one.
+    if (this.#writeShut && !this.#closed) this.#socket?.end();
   }
 
   onError(error: Error): void {
@@ -176,9 +190,23 @@ export class BunSocketTransport implements Transport {
     }
     if (this.#ending && !this.#closed) {
       this.#ending = false;
-      socket.end();
+      this.#shutWrite(socket);
     }
     return true;
+  }
+
+  /** Send our FIN. A full close waits for the peer's, so no unread byte turns it into a reset. */
+  #shutWrite(socket: TransportSocket): void {
+    if (this.#readEnded) {
+      socket.end();
+      return;
+    }
+    this.#writeShut = true;
+    socket.shutdown();
+    // Core discards whatever still comes, but it must be read: a paused socket would keep it
+    // unread until the close timer destroys the connection.
+    this.#paused = false;
+    socket.resume();
   }
 
   #emit(event: (handler: TransportHandler) => void): void {

@@ -30,7 +30,7 @@ export interface Link {
 /** A frame as written, for reports. */
 export interface WrittenFrame {
   readonly phase: "script" | "sentinel" | "closing" | "reply";
-  /** The frame's bytes in hex, cut after `MAX_RECORDED_BYTES` (512) bytes. */
+  /** The frame's bytes in hex, cut after `MAX_RECORDED_BYTES` (512) bytes (the runner puts findings' script frames back whole). */
   readonly hex: string;
   /** The frame's length in bytes. */
   readonly bytes: number;

@@ -117,3 +117,12 @@ export function statusOf(head: ParsedHead): number | null {
 export function headText(bytes: Uint8Array): string {
   return fromLatin1(bytes).replaceAll("\r\n", "\n");
 }
+
+/** {@link headText} shortened for people: lines past 200 characters cut, heads past 60 lines cut in the middle. */
+export function abbreviateHead(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => (line.length > 200 ? `${line.slice(0, 120)}... (${line.length} characters)` : line))
+    .filter((_, i, lines) => lines.length <= 60 || i < 40 || i >= lines.length - 5)
+    .join("\n");
+}

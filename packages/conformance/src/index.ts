@@ -18,14 +18,16 @@ export { describeFrame, encodeFrames, encodeWireFrame, frame, isControl, isReser
 export type { WireFrame } from "./frames.js";
 export { checkClientRequest, expectClientOpens, expectHandshake, judgeClientResponse, judgeHandshake } from "./handshake.js";
 export type { HandshakeCandidate, HandshakeObservation, HandshakeVerdict } from "./handshake.js";
-export { acceptFor, encodeRequest, encodeResponse, KIT_KEY, readHead, validRequest } from "./http.js";
+export { abbreviateHead, acceptFor, encodeRequest, encodeResponse, KIT_KEY, readHead, validRequest } from "./http.js";
 export type { ParsedHead, RequestSpec, ResponseSpec } from "./http.js";
 export { judge } from "./judge.js";
 export type { Verdict } from "./judge.js";
 export { describeCandidate, expectReaction, isValidCloseCode } from "./oracle.js";
 export type { Candidate, ExpectedMessage, Grade, OracleContext, Outcome } from "./oracle.js";
+export { decodeWrittenFrame, formatOutcome, formatReplaySummary, readReport, replayReport, scenarioFromResult } from "./replay.js";
+export type { RebuiltScenario, ReplayOptions, ReplayOutcome, ReplaySummary } from "./replay.js";
 export { reportToJson, reportToMarkdown, writeReport } from "./report.js";
-export { endpointFor, runConformance, runScenario, runScenarioDetailed, VERSION } from "./runner.js";
+export { endpointFor, MAX_WHOLE_FRAME_BYTES, runConformance, runScenario, runScenarioDetailed, VERSION } from "./runner.js";
 export type { ConformanceOptions, ConformanceReport, DetailedResult, GroupResult, ScenarioResult, Target } from "./runner.js";
 export { deflaterFor, FINAL_CLOSE, GROUP_TITLES, GROUPS, leavesMessageOpen, realize, SENTINEL, tailFor } from "./scenario.js";
 export type { CompressedMessage, FrameScenario, GroupName, HandshakeScenario, ResponseScenario, Scenario, ScriptItem } from "./scenario.js";

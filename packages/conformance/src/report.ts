@@ -5,6 +5,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { abbreviateHead } from "./http.js";
 import type { Grade } from "./oracle.js";
 import type { ConformanceReport, ScenarioResult } from "./runner.js";
 import { formatCounts } from "./runner.js";
@@ -19,7 +20,7 @@ const escapeCell = (text: string): string => text.replaceAll("|", "\\|").replace
 export function reportToJson(report: ConformanceReport): string {
   const results = report.results.map((r) => {
     if (r.grade !== "pass" && r.grade !== "skip") return r;
-    const { frames: _frames, handshake: _handshake, ...rest } = r;
+    const { frames: _frames, handshake: _handshake, cuts: _cuts, ...rest } = r;
     return rest;
   });
   return JSON.stringify({ ...report, results }, null, 2) + "\n";
@@ -28,7 +29,7 @@ export function reportToJson(report: ConformanceReport): string {
 function scriptBlock(r: ScenarioResult): string {
   const lines: string[] = [];
   if (r.handshake !== undefined && (r.group === "handshake" || r.frames.length === 0)) {
-    lines.push("request:", ...r.handshake.request.trimEnd().split("\n").map((l) => `  ${l}`));
+    lines.push("request:", ...abbreviateHead(r.handshake.request).trimEnd().split("\n").map((l) => `  ${l}`));
     if (r.handshake.response !== "") lines.push("response:", ...r.handshake.response.trimEnd().split("\n").map((l) => `  ${l}`));
   }
   for (const f of r.frames) {

@@ -7,9 +7,11 @@ import fc from "fast-check";
 import { requestSpec, responseSpec, scenarioArbitrary } from "./arbitraries/index.js";
 import { namedCases } from "./cases.js";
 import type { Endpoint } from "./endpoint.js";
-import { runExchange, type WrittenFrame } from "./exchange.js";
+import { toHex } from "./bytes.js";
+import { MAX_RECORDED_BYTES, runExchange, type WrittenFrame } from "./exchange.js";
+import { encodeWireFrame, type WireFrame } from "./frames.js";
 import { checkClientRequest, expectClientOpens, expectHandshake, type HandshakeObservation, judgeClientResponse, judgeHandshake } from "./handshake.js";
-import { headerValues } from "./http.js";
+import { abbreviateHead, headerValues } from "./http.js";
 import { judge } from "./judge.js";
 import { expectReaction, type Grade } from "./oracle.js";
 import { deflaterFor, type FrameScenario, GROUPS, type GroupName, realize, type Scenario, tailFor } from "./scenario.js";
@@ -27,7 +29,13 @@ export interface ScenarioResult {
   readonly observed: string;
   readonly rule: string;
   readonly handshake?: { readonly request: string; readonly response: string };
+  /**
+   * What was written, in order. Script frames past `MAX_RECORDED_BYTES` are cut short, except in
+   * results graded fail or warning (see {@link MAX_WHOLE_FRAME_BYTES}).
+   */
   readonly frames: readonly WrittenFrame[];
+  /** Frame scenarios written in several segments: where the script was cut (fractions of its length). */
+  readonly cuts?: readonly number[];
   readonly elapsedMs: number;
   /** Random scenarios: how to reproduce the (shrunk) counterexample with fast-check. */
   readonly reproduce?: { readonly seed: number; readonly path: string; readonly numShrinks: number };
@@ -133,7 +141,8 @@ export async function runScenarioDetailed(endpoint: Endpoint, scenario: Scenario
       if (endpoint.handshake === undefined) return { result: { ...base, grade: "skip", notes: ["only servers are sent requests"], expected: "", observed: "", rule: "", elapsedMs: elapsed() } };
       const { spec, observation, requestText, responseText } = await endpoint.handshake(scenario.request, timeoutMs);
       const verdict = judgeHandshake(expectHandshake(spec), observation, spec);
-      return { result: { ...base, ...verdict, handshake: { request: abbreviate(requestText), response: responseText }, elapsedMs: elapsed() }, handshake: observation };
+      const request = keepsWholeScript(verdict.grade) ? requestText : abbreviateHead(requestText);
+      return { result: { ...base, ...verdict, handshake: { request, response: responseText }, elapsedMs: elapsed() }, handshake: observation };
     }
     case "response": {
       if (endpoint.respond === undefined) return { result: { ...base, grade: "skip", notes: ["only clients are sent responses"], expected: "", observed: "", rule: "", elapsedMs: elapsed() } };
@@ -186,18 +195,33 @@ async function runFrames(endpoint: Endpoint, scenario: FrameScenario, timeoutMs:
   const plan = { script, ...tail, echoesBeforeClose, ...(scenario.cuts === undefined ? {} : { cuts: scenario.cuts }) };
   const record = await runExchange(link, plan, endpoint.role === "server", endpoint.role, timeoutMs);
   const verdict = judge(candidates, record.observation, frames, endpoint.role);
+  const written = keepsWholeScript(verdict.grade) ? wholeScriptFrames(record.written, script, endpoint.role === "server") : record.written;
   return {
-    result: { ...base, ...verdict, handshake: { request: opened.request, response: opened.response }, frames: record.written, elapsedMs: Date.now() - started },
+    result: {
+      ...base,
+      ...verdict,
+      handshake: { request: opened.request, response: opened.response },
+      frames: written,
+      ...(scenario.cuts === undefined ? {} : { cuts: scenario.cuts }),
+      elapsedMs: Date.now() - started,
+    },
     observation: record.observation,
   };
 }
 
-function abbreviate(text: string): string {
-  return text
-    .split("\n")
-    .map((line) => (line.length > 200 ? `${line.slice(0, 120)}... (${line.length} characters)` : line))
-    .filter((_, i, lines) => lines.length <= 60 || i < 40 || i >= lines.length - 5)
-    .join("\n");
+/**
+ * Script frames up to this size stay whole in findings graded fail or warning, so that `replay`
+ * can send them again byte for byte (the kit's largest named-case frame is 1 MiB).
+ */
+export const MAX_WHOLE_FRAME_BYTES: number = 2 ** 20 + 14;
+
+/** Whether a result keeps what `replay` needs to resend it exactly. */
+const keepsWholeScript = (grade: Grade | "skip"): boolean => grade === "fail" || grade === "warning";
+
+/** `written` with the script frames the record cut short put back whole (see {@link MAX_WHOLE_FRAME_BYTES}). */
+function wholeScriptFrames(written: readonly WrittenFrame[], script: readonly WireFrame[], defaultMasked: boolean): readonly WrittenFrame[] {
+  if (!written.some((w, i) => i < script.length && w.bytes > MAX_RECORDED_BYTES && w.bytes <= MAX_WHOLE_FRAME_BYTES)) return written;
+  return written.map((w, i) => (i < script.length && w.bytes > MAX_RECORDED_BYTES && w.bytes <= MAX_WHOLE_FRAME_BYTES ? { ...w, hex: toHex(encodeWireFrame(script[i]!, defaultMasked, i)) } : w));
 }
 
 /** What makes two failures "the same" for the report: the first note, numbers and quotes removed. */
