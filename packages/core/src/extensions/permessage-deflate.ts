@@ -392,12 +392,35 @@ const MAX_DEFLATE_PUSH = 64 * 1024;
 
 /** fflate `Inflate` internals read to see the end of the stream; checked by the test suite. */
 interface InflateInternals {
-  /** `f`: the last block header read had BFINAL set; `l`: a Huffman block is in progress. */
-  readonly s?: { readonly f?: number; readonly l?: unknown };
+  /**
+   * `f`: the last block header read had BFINAL set; `l`: a Huffman block is in progress; `b`:
+   * how many bytes of `o` hold output.
+   */
+  readonly s?: { readonly f?: number; readonly l?: unknown; readonly b?: number };
   /** Input not yet consumed. */
   readonly p?: Uint8Array;
+  /** The window: the last `s.b` bytes of output, at the start of this array. */
+  o?: Uint8Array;
 }
 const internals = (inflater: Inflate): InflateInternals => inflater as unknown as InflateInternals;
+/**
+ * fflate inflates into its window array, first growing it to the window plus 128 KiB (its bound
+ * for one block's output), and keeps a fresh 32 KiB copy of the window afterwards: ~160 KiB of
+ * zero-filled allocation per push, which made small compressed messages GC-bound. Before each
+ * push the window is copied into this shared array, already large enough; fflate copies what it
+ * keeps out of it again, and never holds on to it (a push that throws drops its inflater).
+ */
+const INFLATE_SCRATCH_SIZE = 32 * 1024 + 131072 + 32 * 1024;
+let inflateScratch: Uint8Array | null = null;
+const lendScratch = (inflater: Inflate): void => {
+  const state = internals(inflater);
+  const window = state.o!;
+  const used = state.s!.b!;
+  const scratch = (inflateScratch ??= new Uint8Array(INFLATE_SCRATCH_SIZE));
+  if (window === scratch) return;
+  scratch.set(window.subarray(0, used));
+  state.o = scratch;
+};
 /** The inflater finished a block with BFINAL set: from now on fflate silently ignores input. */
 const hasEnded = (inflater: Inflate): boolean => {
   const s = internals(inflater).s;
@@ -485,8 +508,8 @@ class PerMessageDeflate implements Extension {
     const inflater = new Inflate((chunk) => this.#collect(chunk));
     // fflate is pinned to 0.8.3; a release that moved these fields would lose messages after a
     // final block without a word, so refuse it loudly (a bug in core, 1011).
-    const { s, p } = internals(inflater);
-    if (typeof s !== "object" || !(p instanceof Uint8Array)) {
+    const { s, p, o } = internals(inflater);
+    if (typeof s !== "object" || typeof s.b !== "number" || !(p instanceof Uint8Array) || !(o instanceof Uint8Array)) {
       throw new InternalError("INTERNAL_ERROR", "permessage-deflate: unexpected fflate Inflate internals");
     }
     return inflater;
@@ -498,7 +521,10 @@ class PerMessageDeflate implements Extension {
       const isLast = offset + size === data.length;
       let slice = data.subarray(offset, offset + size);
       if (isLast && end) slice = concat([slice, TRAILER]);
-      if (slice.length > 0) inflater.push(slice);
+      if (slice.length > 0) {
+        lendScratch(inflater);
+        inflater.push(slice);
+      }
       offset += size;
       if (hasEnded(inflater)) {
         this.#inflateEnded = true;
