@@ -449,6 +449,29 @@ describe("RFC 7692 §7.2.1 compression, sent", () => {
   });
 });
 
+describe("inflaters of several connections", () => {
+  it("keep their own windows while they take turns (they share fflate's working array)", () => {
+    const links = [1, 2, 3].map((seed) => ({
+      // 2 KiB of pseudo-random letters: barely compressible on their own.
+      body: Array.from({ length: 2048 }, (_, j) => String.fromCharCode(97 + ((j * 7919 + seed * 104729) ** 2 % 9973) % 26)).join(""),
+      sender: serverWith([], { threshold: 0 }),
+      receiver: serverWith([], { threshold: 0 }),
+      sizes: [] as number[],
+    }));
+    for (let i = 0; i < 6; i++) {
+      for (const link of links) {
+        // Every message repeats what the link sent before, so it is coded as references into
+        // this link's window; another link's window would decode it wrongly or not at all.
+        const text = utf8(link.body + String(i));
+        const { payloads } = encodeMessage(link.sender, text);
+        link.sizes.push(payloads[0]!.length);
+        expect(decodeMessage(link.receiver, payloads)).toEqual(text);
+      }
+    }
+    for (const link of links) expect(link.sizes[5]).toBeLessThan(link.sizes[0]! / 4);
+  });
+});
+
 describe("limits: decompressed size", () => {
   afterEach(() => {
     vi.restoreAllMocks();
