@@ -65,7 +65,8 @@ export interface PerMessageDeflateOptions {
    * default of 8 (2 MiB). Each compressor also holds a 96 KiB input buffer and a 64 KiB chain
    * table, so one connection that keeps its context costs about 180 KiB to send and 32 KiB (the
    * inflater's window) to receive; without takeover both are freed after every message. Each
-   * flush and each inflater push also allocates 100-160 KiB of short-lived scratch.
+   * flush also allocates about 100 KiB of short-lived scratch inside fflate, and each inflater
+   * push a 32 KiB copy of the window.
    */
   readonly memLevel?: number;
   /**
@@ -383,7 +384,7 @@ const MAX_EXPANSION = 1032;
  * Inflater input per push. fflate inflates a whole push before reporting any output, so a push
  * of n bytes can materialise up to 1032·n bytes (plus buffer doubling) before we can count it:
  * pushes are sized so that this stays near what the message may still produce, between 1 KiB
- * (at most ~1 MiB past the limit) and 16 KiB (each push also allocates about 160 KiB of scratch).
+ * (at most ~1 MiB past the limit) and 16 KiB (each push also copies the 32 KiB window twice).
  */
 const MIN_INFLATE_SLICE = 1024;
 const MAX_INFLATE_SLICE = 16 * 1024;
