@@ -4,7 +4,7 @@
  * run Deno and Bun as child processes from vitest.
  */
 export { adapterCases } from "./suite.js";
-export { ECHO_PEER_OPTIONS, interopCases, PEER_PREFIX, serveEchoPeer } from "./interop.js";
+export { ECHO_PEER_OPTIONS, interopCases, PEER_PREFIX, REPLY_PREFIX, serveEchoPeer } from "./interop.js";
 export { DEFAULT_CASE_TIMEOUT, executeCase, printResult, RESULT_PREFIX, runCases, skipReason } from "./runner.js";
 export type { Case, CaseResult, Scope } from "./runner.js";
 export { adapterHarness } from "./harness.js";

@@ -30,6 +30,12 @@ export function serveEchoPeer(session: WebSocketSession): void {
 /** Marks the line on which a peer process announces its URL: `@@wsengine-peer {"url":"ws://..."}`. */
 export const PEER_PREFIX = "@@wsengine-peer ";
 
+/**
+ * Marks a peer's answer to a command it read from its stdin, one JSON line each, in order:
+ * `@@wsengine-reply {...}` (see `PeerProcess.request` in `@wsengine/adapter-suite/node`).
+ */
+export const REPLY_PREFIX = "@@wsengine-reply ";
+
 type Connect = (url: string, options?: SuiteClientOptions) => Promise<WebSocketSession>;
 
 async function roundTrip(ws: WebSocketSession, message: Message): Promise<Message> {

@@ -1,6 +1,6 @@
 import { test as fcTest, fc } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
-import { maskInto } from "@wsengine/core";
+import { type CommonOptions, maskInto } from "@wsengine/core";
 import { nativeMask } from "../src/native-mask.js";
 
 const native = nativeMask();
@@ -46,7 +46,8 @@ describe("native masking (bufferutil)", () => {
 describe("withNodeDefaults", () => {
   it("fills in bufferutil's loop and unzeroed buffers, and never overrides the caller's choice", async () => {
     const { withNodeDefaults } = await import("../src/native-mask.js");
-    const filled = withNodeDefaults({ maxMessageSize: 5 });
+    const options: CommonOptions = { maxMessageSize: 5 };
+    const filled = withNodeDefaults(options);
     expect(filled.mask).toBe(native);
     expect(filled.maxMessageSize).toBe(5);
     const big = filled.allocate!(10_000);
