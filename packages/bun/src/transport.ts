@@ -167,6 +167,9 @@ export class BunSocketTransport implements Transport {
     this.#tail.length = 0;
     if (error !== undefined) this.#emit((h) => h.receiveEof(error));
     this.#emit((h) => h.closed());
+    // Bun may keep a closed socket (and its `data`, this transport) until a later GC: let go of
+    // the session so that only this small object lingers. (Before start(), the events wait.)
+    if (this.#handler !== null) this.#handler = null;
   }
 
   /** Write the queued bytes until the socket is full. Returns whether everything was taken. */
