@@ -2,10 +2,13 @@
  * A {@link Transport} over a `Deno.Conn` (TCP or TLS).
  * Docs: https://docs.deno.com/api/deno/~/Deno.Conn
  *
- * Reads: one loop calls `conn.read()` into a single reused 64 KiB buffer, so a connection holds
- * at most that much unparsed input; `pause()` simply stops issuing reads and TCP pushes back on
- * the peer. Reusing the buffer is safe because the session (and core) never keep a chunk past
- * `receive()`: core copies whatever it must hold (handshake leftovers, partial frames).
+ * Reads: one loop calls `conn.read()` into a reused buffer, so a connection holds at most that
+ * much unparsed input; `pause()` simply stops issuing reads and TCP pushes back on the peer.
+ * Reusing the buffer is safe because the session (and core) never keep a chunk past `receive()`:
+ * core copies whatever it must hold (handshake leftovers, partial frames). The buffer starts at
+ * 4 KiB, since an idle connection parks it in its pending read (64 KiB each made an idle Deno
+ * connection cost 90 KiB), grows 4x whenever a read fills it, up to 64 KiB, and halves after
+ * reads that used less than an eighth of it.
  *
  * Writes: a byte-counted queue drained by one `conn.write()` loop. `conn.write()` may take part
  * of a buffer (it returns how much), so the loop retries the tail; `write()` reports "full" past
@@ -22,7 +25,8 @@ export type DenoConn = Pick<Deno.Conn, "read" | "write" | "closeWrite" | "close"
 
 /** Queued bytes past which `write()` reports the transport full: the session then holds the rest. */
 export const WRITE_HIGH_WATER_MARK: number = 64 * 1024;
-const READ_BUFFER_SIZE = 64 * 1024;
+const MIN_READ_BUFFER = 4 * 1024;
+const MAX_READ_BUFFER = 64 * 1024;
 /** Small queued chunks are merged into one write (one op, one syscall) up to this size. */
 const MERGE_LIMIT = 64 * 1024;
 
@@ -115,7 +119,7 @@ export class DenoConnTransport implements Transport {
   }
 
   async #readLoop(conn: DenoConn, handler: TransportHandler): Promise<void> {
-    const buffer = new Uint8Array(READ_BUFFER_SIZE);
+    let buffer = new Uint8Array(MIN_READ_BUFFER);
     try {
       for (;;) {
         while (this.#paused && !this.#destroyed) await new Promise<void>((resolve) => (this.#wake = resolve));
@@ -125,6 +129,9 @@ export class DenoConnTransport implements Transport {
         if (this.#destroyed) return;
         if (n === null) break;
         handler.receive(buffer.subarray(0, n));
+        const size = buffer.length;
+        if (n === size && size < MAX_READ_BUFFER) buffer = new Uint8Array(Math.min(MAX_READ_BUFFER, size * 4));
+        else if (n < size >> 3 && size > MIN_READ_BUFFER) buffer = new Uint8Array(size >> 1);
       }
       this.#readDone = true;
       handler.receiveEof();
