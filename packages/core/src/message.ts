@@ -222,7 +222,11 @@ export class MessageReader {
   /** `n` bytes from the slab; `chunkLeft` is what the input chunk holds from here on. */
   #fromSlab(n: number, chunkLeft: number): Uint8Array {
     if (this.#slab.length - this.#slabUsed < n) {
-      this.#slab = new Uint8Array(Math.max(n, Math.min(chunkLeft, SLAB_SIZE)));
+      const size = Math.max(n, Math.min(chunkLeft, SLAB_SIZE));
+      // The chunk ends with this message: an array of its own, since a view would move a small
+      // (on-heap) typed array off the heap, which costs more than the allocation it saves.
+      if (size === n) return new Uint8Array(n);
+      this.#slab = new Uint8Array(size);
       this.#slabUsed = 0;
     }
     const at = this.#slabUsed;

@@ -436,3 +436,59 @@ describe("allocate option", () => {
     expect(calls).toBeGreaterThan(0);
   });
 });
+
+describe("outgoing frames between two takeOutgoing() calls", () => {
+  for (const role of ["server", "client"] as const) {
+    it(`are built in one array, byte for byte what one takeOutgoing() per frame gives (${role})`, () => {
+      const batched = role === "server" ? openServer() : openClient({ random: seededRandom(5) });
+      const single = role === "server" ? openServer() : openClient({ random: seededRandom(5) });
+      const payload = new Uint8Array(300).fill(7);
+      const each: Uint8Array[] = [];
+      const sends: Array<(c: ServerConnection | ClientConnection) => void> = [
+        (c) => c.sendText("hello"),
+        (c) => c.sendBinary(payload),
+        (c) => c.ping("p"),
+        (c) => c.sendText("x".repeat(20_000)), // over 16 KiB: on the server, header and payload apart
+        (c) => c.sendBinary(payload.subarray(0, 10), { fin: false }),
+        (c) => c.sendBinary(payload.subarray(0, 70)),
+      ];
+      for (let round = 0; round < 2; round++) {
+        each.length = 0;
+        for (const send of sends) {
+          send(batched);
+          send(single);
+          each.push(...single.takeOutgoing());
+        }
+        const out = batched.takeOutgoing();
+        expect(concat(out)).toEqual(concat(each));
+        // Once a batch has shown its size: the large text ends the run before it (the server
+        // queues its header and payload apart; a client's has a buffer of its own), and the
+        // frames after it continue in the same buffer.
+        if (round === 1) {
+          expect(out.length).toBe(role === "server" ? 4 : 3);
+          expect(out.at(-1)!.buffer).toBe(out[0]!.buffer);
+        }
+      }
+    });
+  }
+
+  it("copy the payload at once: the caller may reuse it before takeOutgoing()", () => {
+    const server = openServer();
+    const buffer = new Uint8Array(100).fill(1);
+    server.sendBinary(buffer);
+    buffer.fill(2);
+    server.sendBinary(buffer);
+    const frames = decodeOut("server", server.takeOutgoing());
+    expect(frames.map((f) => f.payload[0])).toEqual([1, 2]);
+  });
+
+  it("are not written into an array handed out before", () => {
+    const server = openServer();
+    server.sendBinary(new Uint8Array(100));
+    const [first] = server.takeOutgoing();
+    server.sendBinary(new Uint8Array(100).fill(9));
+    const [second] = server.takeOutgoing();
+    expect(first!.buffer).not.toBe(second!.buffer);
+    expect(first!.every((b, i) => i < 2 || b === 0)).toBe(true);
+  });
+});
