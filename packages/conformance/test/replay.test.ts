@@ -6,13 +6,12 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ConnectionEvent, ServerConnection } from "@wsengine/core";
 import { describe, expect, it } from "vitest";
 import { startNodeEchoServer } from "../fixtures/node-echo-server.js";
+import { startCoreNetServer } from "./helpers/core-endpoints.js";
 import { isUtf8, namedCases, realize, runScenario, scenarioFromResult, serverEndpoint, toHex, type ConformanceReport, type FrameScenario, type ScenarioResult, type WireFrame, type WrittenFrame } from "../src/index.js";
 import { MAX_RECORDED_BYTES } from "../src/exchange.js";
 import { encodeWireFrame, frame, OP } from "../src/frames.js";
@@ -66,7 +65,10 @@ describe("rebuilding a scenario from a report", () => {
   }
 
   it("keeps a failing scenario's long frames whole, so that the rebuilt script is exact", async () => {
-    const server = await startTextDroppingServer();
+    const server = await startCoreNetServer({}, (conn, events) => {
+      // Broken: text messages are never echoed.
+      for (const ev of events) if (ev.type === "binary" && conn.state === "open") conn.sendBinary(ev.data);
+    });
     try {
       const scenario = namedCases("limits", "server").find((s) => s.name === "256 KiB text message in 4 fragments") as FrameScenario;
       const result = await runScenario(serverEndpoint(server.url), scenario, 500);
@@ -187,37 +189,6 @@ async function cli(args: readonly string[]): Promise<{ code: number; stdout: str
   return { code, stdout, stderr };
 }
 
-/** An echo server built on core that never echoes text messages: the first finding's bug. */
-async function startTextDroppingServer(): Promise<{ url: string; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    const conn = new ServerConnection();
-    const handle = (events: ConnectionEvent[]): void => {
-      for (const ev of events) {
-        if (ev.type === "upgrade-request") {
-          conn.accept();
-          handle(conn.takeEvents());
-        } else if (ev.type === "binary" && conn.state === "open") conn.sendBinary(ev.data);
-      }
-      for (const b of conn.takeOutgoing()) socket.write(b);
-      if (conn.outgoingEnded) socket.end();
-    };
-    socket.on("data", (chunk) => handle(conn.receive(chunk)));
-    socket.on("end", () => handle(conn.receiveEof()));
-    socket.on("error", () => socket.destroy());
-    socket.on("close", () => sockets.delete(socket));
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return {
-    url: `ws://127.0.0.1:${(server.address() as { port: number }).port}/`,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 describe("the replay command", () => {
   it("replays a hand-made report against our Node server: every finding passes now, exit status 0", async () => {
@@ -242,7 +213,10 @@ describe("the replay command", () => {
   });
 
   it("says which findings still fail or cannot be replayed, exit status 1", async () => {
-    const server = await startTextDroppingServer();
+    const server = await startCoreNetServer({}, (conn, events) => {
+      // Broken: text messages are never echoed.
+      for (const ev of events) if (ev.type === "binary" && conn.state === "open") conn.sendBinary(ev.data);
+    });
     const dir = mkdtempSync(join(tmpdir(), "wsengine-replay-"));
     try {
       const path = join(dir, "hand-made.json");

@@ -6,11 +6,10 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ConnectionEvent, permessageDeflate, ServerConnection } from "@wsengine/core";
+import { permessageDeflate } from "@wsengine/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ConformanceReport, type ScenarioResult, runConformance } from "../src/index.js";
 import { startNodeEchoServer } from "../fixtures/node-echo-server.js";
@@ -108,45 +107,17 @@ describe("against ws (a check of the kit itself)", () => {
   });
 });
 
-/** An echo server that cuts text messages longer than 10 bytes to 10: a bug to shrink. */
-async function startBrokenServer(): Promise<{ url: string; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    const conn = new ServerConnection();
-    const handle = (events: ConnectionEvent[]): void => {
-      for (const ev of events) {
-        try {
-          if (ev.type === "upgrade-request") {
-            conn.accept();
-            handle(conn.takeEvents());
-          } else if (ev.type === "text") conn.sendText(ev.data.length > 10 ? ev.data.slice(0, 10) : ev.data);
-          else if (ev.type === "binary") conn.sendBinary(ev.data);
-        } catch {
-          // closed meanwhile
-        }
-      }
-      for (const b of conn.takeOutgoing()) socket.write(b);
-      if (conn.outgoingEnded) socket.end();
-    };
-    socket.on("data", (chunk) => handle(conn.receive(chunk)));
-    socket.on("end", () => handle(conn.receiveEof()));
-    socket.on("error", () => socket.destroy());
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return {
-    url: `ws://127.0.0.1:${(server.address() as { port: number }).port}/`,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 describe("shrinking and the command line", () => {
   it("shrinks a failure to a minimal byte script", async () => {
-    const server = await startBrokenServer();
+    const server = await startCoreNetServer({}, (conn, events) => {
+      // Broken: text longer than 10 characters comes back cut.
+      for (const ev of events) {
+        if (conn.state !== "open") continue;
+        if (ev.type === "text") conn.sendText(ev.data.slice(0, 10));
+        else if (ev.type === "binary") conn.sendBinary(ev.data);
+      }
+    });
     try {
       const report = await runConformance({ target: { kind: "server", url: server.url }, seed: 17, runs: 40, groups: ["control"], cases: false, timeBudgetMs: 6000, timeoutMs: 500, maxFailuresPerGroup: 1 });
       const [failure] = report.results.filter((r) => r.grade === "fail");

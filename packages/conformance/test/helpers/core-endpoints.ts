@@ -225,8 +225,14 @@ export function coreEndpoint(role: "server" | "client", options: CoreEndpointOpt
   return endpoint;
 }
 
-/** A bare echo server on node:net from `ServerConnection` alone (no adapter). */
-export async function startCoreNetServer(options: ServerOptions = {}): Promise<{ url: string; port: number; close: () => Promise<void> }> {
+/**
+ * A bare echo server on node:net from `ServerConnection` alone (no adapter). `reply` replaces
+ * {@link echo}, to make deliberately broken servers.
+ */
+export async function startCoreNetServer(
+  options: ServerOptions = {},
+  reply: (conn: Connection, events: readonly ConnectionEvent[]) => void = echo,
+): Promise<{ url: string; port: number; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
@@ -243,7 +249,7 @@ export async function startCoreNetServer(options: ServerOptions = {}): Promise<{
           handle(conn.takeEvents());
         }
       }
-      echo(conn, events);
+      reply(conn, events);
     };
     socket.on("data", (chunk) => {
       handle(conn.receive(chunk));
