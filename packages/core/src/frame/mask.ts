@@ -35,20 +35,6 @@ const LITTLE_ENDIAN: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0] ==
 const WORD_THRESHOLD_IN_PLACE = 64;
 const WORD_THRESHOLD_COPY = 160;
 
-/**
- * The contract of {@link maskInto}, for a replacement loop (see `CommonOptions.mask`): XOR
- * `src[srcStart .. srcStart + length)` with `key`, starting at key phase `keyOffset & 3`, into
- * `dst[dstStart ..)`; `src` and `dst` may be the same range.
- */
-export type MaskFunction = (
-  src: Uint8Array,
-  srcStart: number,
-  dst: Uint8Array,
-  dstStart: number,
-  length: number,
-  key: Uint8Array,
-  keyOffset: number,
-) => void;
 
 /**
  * XORs `src[srcStart .. srcStart + length)` with the masking key into `dst[dstStart ..)`.
@@ -116,6 +102,13 @@ export function maskInto(
   const done = head + (words << 2);
   maskBytes(dst, dstStart + done, dst, dstStart + done, length - done, key, phase);
 }
+
+/**
+ * The contract of {@link maskInto}, for a replacement loop (see `CommonOptions.mask`): XOR
+ * `src[srcStart .. srcStart + length)` with `key`, starting at key phase `keyOffset & 3`, into
+ * `dst[dstStart ..)`; `src` and `dst` may be the same range.
+ */
+export type MaskFunction = typeof maskInto;
 
 /**
  * Masks or unmasks `data` in place with the key phase at 0: a whole frame payload.
