@@ -29,6 +29,11 @@ export interface TextEvent {
   readonly type: "text";
   readonly data: string;
 }
+/**
+ * A whole binary message. `data` is the application's to keep and modify. Messages up to 4 KiB
+ * that arrived in one input chunk are views into one array allocated for that chunk, so
+ * `data.buffer` may also hold other messages of this connection.
+ */
 export interface BinaryEvent {
   readonly type: "binary";
   readonly data: Uint8Array;
