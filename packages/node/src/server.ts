@@ -15,13 +15,20 @@ import { NodeSocketTransport } from "./transport.js";
 
 // --- types ---
 
-/** Where a request came from, for the upgrade hook and the connection callback. */
+/**
+ * Where a request came from, for the upgrade hook and the connection callback. The address and
+ * port are read from the socket when first accessed (Node then keeps them on the socket, which
+ * most servers never need): read them while the connection is open.
+ */
 export interface ConnectionInfo {
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;
   /** Whether the connection is TLS. */
   readonly secure: boolean;
-  /** Node's request object, on an http/https server; `null` standalone. */
+  /**
+   * Node's request object, on an http/https server; `null` standalone. The server lets go of it
+   * (and of this info) once `onConnection` returns: keep it yourself if you need it later.
+   */
   readonly incomingMessage: IncomingMessage | null;
 }
 
@@ -96,14 +103,12 @@ export class WebSocketServer {
   /** Take over an http server's `'upgrade'`: for routing of your own (ws's `noServer` mode). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const s = socket as Socket;
-    const info: ConnectionInfo = { remoteAddress: s.remoteAddress, remotePort: s.remotePort, secure: "encrypted" in s, incomingMessage: req };
-    this.#serve(s, info, { head: toRequestHead(req), rest: head });
+    this.#serve(s, connectionInfo(s, req), { head: toRequestHead(req), rest: head });
   }
 
   /** Serve a raw connected socket: core reads the HTTP request itself. */
   handleSocket(socket: Socket): void {
-    const info: ConnectionInfo = { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort, secure: "encrypted" in socket, incomingMessage: null };
-    this.#serve(socket, info, undefined);
+    this.#serve(socket, connectionInfo(socket, null), undefined);
   }
 
   /**
@@ -127,6 +132,20 @@ export class WebSocketServer {
     }
     this.#core.serve(new NodeSocketTransport(socket), info, request);
   }
+}
+
+/** {@link ConnectionInfo} whose address and port are looked up only when read. */
+function connectionInfo(socket: Socket, incomingMessage: IncomingMessage | null): ConnectionInfo {
+  return {
+    get remoteAddress() {
+      return socket.remoteAddress;
+    },
+    get remotePort() {
+      return socket.remotePort;
+    },
+    secure: "encrypted" in socket,
+    incomingMessage,
+  };
 }
 
 /**

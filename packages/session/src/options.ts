@@ -1,5 +1,6 @@
 /** Session options: timers and the two buffer limits. Core's own limits stay in core's options. */
 import type { UpgradeRequest } from "@wsengine/core";
+import type { WebSocketSession } from "./session.js";
 
 /** What an `upgrade` hook decides about a request. */
 export type UpgradeDecision =
@@ -21,9 +22,10 @@ export type UpgradeDecision =
 
 /**
  * Server: decide about a valid upgrade request (authentication, Origin, subprotocol). Returning
- * nothing accepts with the defaults. A throw or a rejected promise answers 500.
+ * nothing accepts with the defaults. A throw or a rejected promise answers 500. `session` is the
+ * session asking, still connecting.
  */
-export type UpgradeHook = (request: UpgradeRequest) => UpgradeDecision | void | Promise<UpgradeDecision | void>;
+export type UpgradeHook = (request: UpgradeRequest, session: WebSocketSession) => UpgradeDecision | void | Promise<UpgradeDecision | void>;
 
 /** Options of a {@link WebSocketSession}. Durations are milliseconds; 0 turns a timer off. */
 export interface SessionOptions {

@@ -5,7 +5,7 @@
  */
 import { ServerConnection, type ServerOptions, type UpgradeRequest } from "@wsengine/core";
 import type { SessionOptions, UpgradeDecision } from "./options.js";
-import { type ParsedRequest, WebSocketSession } from "./session.js";
+import { type ParsedRequest, shareTimers, WebSocketSession } from "./session.js";
 import type { Transport } from "./transport.js";
 
 // --- types ---
@@ -41,6 +41,12 @@ export interface ShutdownOptions {
 /**
  * The runtime-agnostic part of a WebSocket server: adapters wrap one and feed it a transport per
  * accepted connection. Its sessions are tracked until they close; `clients` holds the open ones.
+ *
+ * Every session shares the server's options object, its timer lists (one runtime timer per
+ * duration, not one per connection) and its three listeners (a listener gets its session as
+ * `this`), so an idle connection carries no closure of the server's. The adapter's `Info` is
+ * kept only until `onConnection` has run: it may hold the platform's request object, which an
+ * open connection has no use for.
  */
 export class SessionServer<Info> {
   readonly #options: SessionServerOptions<Info>;
@@ -48,12 +54,36 @@ export class SessionServer<Info> {
   /** Every session not yet closed, connecting ones included. */
   readonly #sessions: Set<WebSocketSession> = new Set();
   readonly #clients: Set<WebSocketSession> = new Set();
+  /** The adapter's info about each connecting session. */
+  readonly #connecting: Map<WebSocketSession, Info> = new Map();
+  readonly #onOpen: (this: WebSocketSession) => void;
+  readonly #onError: (this: WebSocketSession, error: Error) => void;
+  readonly #onClose: (this: WebSocketSession) => void;
   #closing = false;
 
   constructor(options: SessionServerOptions<Info>) {
     this.#options = options;
-    const { onUpgrade: _hook, onConnection: _open, onError: _error, ...sessionOptions } = options;
-    this.#sessionOptions = sessionOptions;
+    const { onUpgrade: hook, onConnection: _open, onError: _error, ...sessionOptions } = options;
+    const connecting = this.#connecting;
+    this.#sessionOptions =
+      hook === undefined ? sessionOptions : { ...sessionOptions, onUpgrade: (request, session) => hook(request, connecting.get(session)!) };
+    shareTimers(this.#sessionOptions);
+    const clients = this.#clients;
+    const sessions = this.#sessions;
+    this.#onOpen = function (this: WebSocketSession) {
+      const info = connecting.get(this)!;
+      connecting.delete(this);
+      clients.add(this);
+      options.onConnection?.(this, this.request!, info);
+    };
+    this.#onError = function (this: WebSocketSession, error: Error) {
+      options.onError?.(error, this);
+    };
+    this.#onClose = function (this: WebSocketSession) {
+      connecting.delete(this);
+      sessions.delete(this);
+      clients.delete(this);
+    };
   }
 
   /** The open connections. */
@@ -71,24 +101,12 @@ export class SessionServer<Info> {
    * @param request a request head the platform already parsed (Node's `'upgrade'`), plus the bytes after it.
    */
   serve(transport: Transport, info: Info, request?: ParsedRequest): WebSocketSession {
-    const options = this.#options;
-    const hook = options.onUpgrade;
-    const session = new WebSocketSession(
-      new ServerConnection(options),
-      transport,
-      hook === undefined ? this.#sessionOptions : { ...this.#sessionOptions, onUpgrade: (req: UpgradeRequest) => hook(req, info) },
-      request,
-    );
+    const session = new WebSocketSession(new ServerConnection(this.#options), transport, this.#sessionOptions, request);
     this.#sessions.add(session);
-    session.on("open", () => {
-      this.#clients.add(session);
-      options.onConnection?.(session, session.request!, info);
-    });
-    session.on("error", (error) => options.onError?.(error, session));
-    session.on("close", () => {
-      this.#sessions.delete(session);
-      this.#clients.delete(session);
-    });
+    this.#connecting.set(session, info);
+    session.on("open", this.#onOpen);
+    session.on("error", this.#onError);
+    session.on("close", this.#onClose);
     return session;
   }
 

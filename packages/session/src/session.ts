@@ -43,9 +43,10 @@ import type {
 } from "@wsengine/core";
 import { ConnectionClosedError, type CloseInfo, HandshakeRejectedError, WebSocketError } from "./errors.js";
 import { Listeners, reportError } from "./listeners.js";
-import { type UpgradeDecision, SESSION_DEFAULTS, type SessionOptions } from "./options.js";
+import { type UpgradeDecision, type UpgradeHook, SESSION_DEFAULTS, type SessionOptions } from "./options.js";
 import { payloadKey, PingTracker } from "./ping-tracker.js";
 import { type Message, ReceiveQueue } from "./receive-queue.js";
+import { Timer, TimerLists } from "./timers.js";
 import type { Transport, TransportHandler } from "./transport.js";
 
 /** Held outgoing bytes past which a batch is written without waiting for the microtask. */
@@ -97,17 +98,52 @@ interface Waiter {
 }
 
 const NO_EVENTS: ConnectionEvent[] = [];
+const NO_EXTENSIONS: readonly string[] = Object.freeze([]);
+const NO_OPTIONS: SessionOptions = Object.freeze({});
 const DONE: IteratorResult<Message, undefined> = Object.freeze({ value: undefined, done: true });
 const noop = (): void => {};
 
-type TimerHandle = ReturnType<typeof setTimeout>;
+/** {@link SessionOptions} with every default filled in. */
+interface ResolvedOptions extends Required<Omit<SessionOptions, "onUpgrade">> {
+  readonly onUpgrade: UpgradeHook | undefined;
+  /** Timer lists shared by every session made with these options (see {@link shareTimers}), or null. */
+  readonly timers: TimerLists | null;
+}
 
-/** Timers must not keep a runtime alive on their own; Node and Bun can unref theirs, others ignore it. */
-function startTimer(callback: () => void, ms: number): TimerHandle {
-  const handle = setTimeout(callback, ms);
-  const unref = (handle as unknown as { unref?: () => void }).unref;
-  if (typeof unref === "function") unref.call(handle);
-  return handle;
+/**
+ * Resolved options per options object. A server hands the same object to every session, so its
+ * sessions share one resolved copy instead of carrying one each.
+ */
+const resolvedOptions: WeakMap<SessionOptions, ResolvedOptions> = new WeakMap();
+
+function resolveOptions(options: SessionOptions, timers: TimerLists | null = null): ResolvedOptions {
+  let resolved = resolvedOptions.get(options);
+  if (resolved === undefined || timers !== null) {
+    const pingInterval = options.pingInterval ?? SESSION_DEFAULTS.pingInterval;
+    resolved = Object.freeze({
+      closeTimeout: options.closeTimeout ?? SESSION_DEFAULTS.closeTimeout,
+      handshakeTimeout: options.handshakeTimeout ?? SESSION_DEFAULTS.handshakeTimeout,
+      pingInterval,
+      pingTimeout: options.pingTimeout ?? (pingInterval || SESSION_DEFAULTS.pingTimeout),
+      idleTimeout: options.idleTimeout ?? SESSION_DEFAULTS.idleTimeout,
+      maxBufferedAmount: options.maxBufferedAmount ?? SESSION_DEFAULTS.maxBufferedAmount,
+      receiveHighWaterMark: options.receiveHighWaterMark ?? SESSION_DEFAULTS.receiveHighWaterMark,
+      onUpgrade: options.onUpgrade,
+      timers,
+    });
+    resolvedOptions.set(options, resolved);
+  }
+  return resolved;
+}
+
+/**
+ * Let every session constructed with `options` share one set of timer lists: one runtime timer
+ * per duration rather than one per session and timer. {@link SessionServer} does this for its
+ * connections. Never for sessions of different requests where timers belong to a request
+ * (Cloudflare Workers): a timer armed by one request may not do I/O for another.
+ */
+export function shareTimers(options: SessionOptions): void {
+  resolveOptions(options, new TimerLists());
 }
 
 function createBatch(): Batch {
@@ -158,21 +194,23 @@ function toBytes(data: Uint8Array | ArrayBuffer | ArrayBufferView): Uint8Array {
 export class WebSocketSession implements AsyncIterable<Message> {
   readonly #conn: ClientConnection | ServerConnection;
   readonly #transport: Transport;
-  readonly #options: Required<Omit<SessionOptions, "onUpgrade">> & { readonly onUpgrade: SessionOptions["onUpgrade"] | undefined };
-  readonly #request: ParsedRequest | null;
-  readonly #listeners: Listeners<SessionEventMap> = new Listeners();
+  readonly #options: ResolvedOptions;
+  /** A server's pre-parsed request, until the session starts. */
+  #request: ParsedRequest | null;
+  readonly #listeners: Listeners<SessionEventMap, WebSocketSession> = new Listeners<SessionEventMap, WebSocketSession>(this);
 
   #readyState: ReadyState = 0;
   #protocol: string | null = null;
-  #extensions: readonly string[] = [];
+  #extensions: readonly string[] = NO_EXTENSIONS;
   #closeInfo: CloseInfo | null = null;
   /** The cause to report when the connection ends because of us or the transport, not core. */
   #failure: Error | null = null;
-  readonly #closed: Promise<CloseInfo>;
-  #resolveClosed!: (info: CloseInfo) => void;
-  readonly #opened: Promise<void>;
-  #resolveOpened!: () => void;
-  #rejectOpened!: (error: Error) => void;
+  // `opened` and `closed` are made when first asked for: most server connections never are.
+  #closed: Promise<CloseInfo> | null = null;
+  #resolveClosed: ((info: CloseInfo) => void) | null = null;
+  #opened: Promise<void> | null = null;
+  #resolveOpened: (() => void) | null = null;
+  #rejectOpened: ((error: Error) => void) | null = null;
 
   // The dispatch loop.
   #pending: ConnectionEvent[] = NO_EVENTS;
@@ -188,23 +226,27 @@ export class WebSocketSession implements AsyncIterable<Message> {
   #flushScheduled = false;
   #batch: Batch | null = null;
 
-  // Incoming side.
-  readonly #queue: ReceiveQueue = new ReceiveQueue();
+  // Incoming side. The queue and the waiters exist only once needed: an idle connection has neither.
+  #queue: ReceiveQueue | null = null;
   /** Pending `next()` calls, oldest first (more than one only if the caller does not await). */
-  #waiters: Waiter[] = [];
+  #waiters: Waiter[] | null = null;
   #iterating = false;
   #paused = false;
   #drainScheduled = false;
 
-  // Timers and keepalive.
-  #closeTimer: TimerHandle | undefined;
-  #handshakeTimer: TimerHandle | undefined;
-  #keepaliveTimer: TimerHandle | undefined;
-  #pongDeadline: TimerHandle | undefined;
-  #idleTimer: TimerHandle | undefined;
+  // Timers (timers.ts), each made when first armed; no feature that is off has one.
+  /** The server's shared timer lists, or this session's own (made on first use). */
+  #timers: TimerLists | null;
+  #closeTimer: Timer<WebSocketSession> | null = null;
+  #handshakeTimer: Timer<WebSocketSession> | null = null;
+  /** Waits `pingInterval` to send a keepalive ping, then `pingTimeout` for its pong. */
+  #keepaliveTimer: Timer<WebSocketSession> | null = null;
+  #awaitingPong = false;
+  /** Re-armed on every step after a data message either way. */
+  #idleTimer: Timer<WebSocketSession> | null = null;
   #active = false;
-  #lastActivity = 0;
-  readonly #pings: PingTracker = new PingTracker();
+  /** Pings waiting for their pong; made by the first ping. */
+  #pings: PingTracker | null = null;
 
   /**
    * Drive `connection` over `transport`. The session starts in a microtask (it calls
@@ -214,27 +256,12 @@ export class WebSocketSession implements AsyncIterable<Message> {
    * @param connection a fresh core connection; its `streaming` option must be off.
    * @param request server only: a request head the platform already parsed, plus the bytes after it.
    */
-  constructor(connection: ClientConnection | ServerConnection, transport: Transport, options: SessionOptions = {}, request?: ParsedRequest) {
+  constructor(connection: ClientConnection | ServerConnection, transport: Transport, options: SessionOptions = NO_OPTIONS, request?: ParsedRequest) {
     this.#conn = connection;
     this.#transport = transport;
     this.#request = request ?? null;
-    const pingInterval = options.pingInterval ?? SESSION_DEFAULTS.pingInterval;
-    this.#options = {
-      closeTimeout: options.closeTimeout ?? SESSION_DEFAULTS.closeTimeout,
-      handshakeTimeout: options.handshakeTimeout ?? SESSION_DEFAULTS.handshakeTimeout,
-      pingInterval,
-      pingTimeout: options.pingTimeout ?? (pingInterval || SESSION_DEFAULTS.pingTimeout),
-      idleTimeout: options.idleTimeout ?? SESSION_DEFAULTS.idleTimeout,
-      maxBufferedAmount: options.maxBufferedAmount ?? SESSION_DEFAULTS.maxBufferedAmount,
-      receiveHighWaterMark: options.receiveHighWaterMark ?? SESSION_DEFAULTS.receiveHighWaterMark,
-      onUpgrade: options.onUpgrade,
-    };
-    this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
-    this.#opened = new Promise((resolve, reject) => {
-      this.#resolveOpened = resolve;
-      this.#rejectOpened = reject;
-    });
-    this.#opened.catch(noop);
+    this.#options = resolveOptions(options);
+    this.#timers = this.#options.timers;
     queueMicrotask(() => this.#start());
   }
 
@@ -269,7 +296,7 @@ export class WebSocketSession implements AsyncIterable<Message> {
   }
   /** Bytes of received messages waiting for a consumer. */
   get receivedAmount(): number {
-    return this.#queue.bytes;
+    return this.#queue?.bytes ?? 0;
   }
   /** Whether reading is paused because received messages are not being consumed. */
   get isPaused(): boolean {
@@ -277,10 +304,26 @@ export class WebSocketSession implements AsyncIterable<Message> {
   }
   /** Resolves once open; rejects with the reason when the handshake fails. */
   get opened(): Promise<void> {
+    // A session that closed without opening has its rejected promise already (see #onClosed).
+    if (this.#opened === null) {
+      if (this.#readyState === 0) {
+        this.#opened = new Promise((resolve, reject) => {
+          this.#resolveOpened = resolve;
+          this.#rejectOpened = reject;
+        });
+        this.#opened.catch(noop);
+      } else {
+        this.#opened = Promise.resolve();
+      }
+    }
     return this.#opened;
   }
   /** Resolves with how the connection ended. Never rejects. */
   get closed(): Promise<CloseInfo> {
+    if (this.#closed === null) {
+      const info = this.#closeInfo;
+      this.#closed = info !== null ? Promise.resolve(info) : new Promise((resolve) => (this.#resolveClosed = resolve));
+    }
     return this.#closed;
   }
   /** How the connection ended, or `null` while it has not. */
@@ -295,23 +338,23 @@ export class WebSocketSession implements AsyncIterable<Message> {
    * A `message` listener consumes messages: while one is registered and no iterator runs,
    * messages are not queued (queued ones are handed to the first listener added).
    */
-  on<K extends keyof SessionEventMap>(type: K, listener: (event: SessionEventMap[K]) => void): this {
+  on<K extends keyof SessionEventMap>(type: K, listener: (this: WebSocketSession, event: SessionEventMap[K]) => void): this {
     this.#listeners.add(type, listener);
-    if (type === "message" && this.#queue.length > 0 && !this.#iterating) this.#scheduleQueueDrain();
+    if (type === "message" && this.#hasQueued() && !this.#iterating) this.#scheduleQueueDrain();
     return this;
   }
 
   /** Stop listening. */
-  off<K extends keyof SessionEventMap>(type: K, listener: (event: SessionEventMap[K]) => void): this {
+  off<K extends keyof SessionEventMap>(type: K, listener: (this: WebSocketSession, event: SessionEventMap[K]) => void): this {
     this.#listeners.remove(type, listener);
     return this;
   }
 
   /** Listen for the next `type` event only. */
-  once<K extends keyof SessionEventMap>(type: K, listener: (event: SessionEventMap[K]) => void): this {
+  once<K extends keyof SessionEventMap>(type: K, listener: (this: WebSocketSession, event: SessionEventMap[K]) => void): this {
     const wrapper = (event: SessionEventMap[K]): void => {
       this.#listeners.remove(type, wrapper);
-      listener(event);
+      listener.call(this, event);
     };
     return this.on(type, wrapper);
   }
@@ -330,7 +373,7 @@ export class WebSocketSession implements AsyncIterable<Message> {
       return: () => {
         this.#iterating = false;
         this.#endWaiters();
-        if (this.#queue.length > 0 && this.#listeners.has("message")) this.#scheduleQueueDrain();
+        if (this.#hasQueued() && this.#listeners.has("message")) this.#scheduleQueueDrain();
         return Promise.resolve(DONE);
       },
       [Symbol.asyncIterator]: () => iterator,
@@ -387,11 +430,12 @@ export class WebSocketSession implements AsyncIterable<Message> {
       if (state === "connecting") throw new WebSocketError("INVALID_STATE", "cannot ping before the connection is open");
       return rejected(new ConnectionClosedError());
     }
-    const payload = data === undefined ? this.#pings.nextPayload() : typeof data === "string" ? new TextEncoder().encode(data) : data;
+    const pings = (this.#pings ??= new PingTracker());
+    const payload = data === undefined ? pings.nextPayload() : typeof data === "string" ? new TextEncoder().encode(data) : data;
     const key = payloadKey(payload);
-    if (this.#pings.has(key)) return rejected(new WebSocketError("INVALID_STATE", "a ping with this payload is already waiting for its pong"));
+    if (pings.has(key)) return rejected(new WebSocketError("INVALID_STATE", "a ping with this payload is already waiting for its pong"));
     conn.ping(payload);
-    const promise = new Promise<number>((resolve, reject) => this.#pings.add(key, performance.now(), resolve, reject));
+    const promise = new Promise<number>((resolve, reject) => pings.add(key, performance.now(), resolve, reject));
     promise.catch(noop);
     this.#scheduleFlush();
     return promise;
@@ -422,7 +466,7 @@ export class WebSocketSession implements AsyncIterable<Message> {
       default:
         break;
     }
-    return this.#closed;
+    return this.closed;
   }
 
   /** Destroy the transport at once, without a closing handshake; `close` reports 1006. */
@@ -433,48 +477,63 @@ export class WebSocketSession implements AsyncIterable<Message> {
 
   // --- the loop ----------------------------------------------------------------------------
 
-  readonly #handler: TransportHandler = {
-    receive: (chunk) => this.#run(this.#conn.receive(chunk)),
-    receiveEof: (error) => {
-      if (this.#eof) return;
+  /**
+   * What the transport calls. Declared inside the class body so that its methods reach the
+   * session's private state: each session needs one small object, not a closure per callback.
+   */
+  static readonly #Input = class SessionInput implements TransportHandler {
+    readonly #session: WebSocketSession;
+
+    constructor(session: WebSocketSession) {
+      this.#session = session;
+    }
+
+    receive(chunk: Uint8Array): void {
+      const session = this.#session;
+      session.#run(session.#conn.receive(chunk));
+    }
+
+    receiveEof(error?: unknown): void {
+      const session = this.#session;
+      if (session.#eof) return;
       if (error !== undefined) {
-        this.#failure ??= new WebSocketError("TRANSPORT_ERROR", error instanceof Error ? error.message : String(error), { cause: error });
+        session.#failure ??= new WebSocketError("TRANSPORT_ERROR", error instanceof Error ? error.message : String(error), { cause: error });
         // A failed transport takes no more writes.
-        this.#transportDone = true;
+        session.#transportDone = true;
       }
-      this.#eof = true;
-      this.#run(this.#conn.receiveEof());
-    },
-    drain: () => {
-      this.#writable = true;
-      this.#step();
-    },
-    closed: () => {
-      this.#transportDone = true;
-      this.#clearCloseTimer();
-      if (!this.#eof) {
-        this.#eof = true;
-        this.#run(this.#conn.receiveEof());
+      session.#eof = true;
+      session.#run(session.#conn.receiveEof());
+    }
+
+    drain(): void {
+      const session = this.#session;
+      session.#writable = true;
+      session.#step();
+    }
+
+    closed(): void {
+      const session = this.#session;
+      session.#transportDone = true;
+      session.#clearCloseTimer();
+      if (!session.#eof) {
+        session.#eof = true;
+        session.#run(session.#conn.receiveEof());
       } else {
-        this.#step();
+        session.#step();
       }
-    },
+    }
   };
 
   #start(): void {
     if (this.#started) return;
     this.#started = true;
-    if (this.#transportDone) return;
-    this.#transport.start(this.#handler);
-    if (this.#conn.state === "connecting" && this.#options.handshakeTimeout > 0) {
-      this.#handshakeTimer = startTimer(() => {
-        this.#handshakeTimer = undefined;
-        if (this.#conn.state !== "connecting") return;
-        this.#failure ??= new WebSocketError("HANDSHAKE_TIMEOUT", `opening handshake not completed within ${this.#options.handshakeTimeout} ms`);
-        this.#abort();
-      }, this.#options.handshakeTimeout);
-    }
     const request = this.#request;
+    this.#request = null;
+    if (this.#transportDone) return;
+    this.#transport.start(new WebSocketSession.#Input(this));
+    if (this.#conn.state === "connecting" && this.#options.handshakeTimeout > 0) {
+      this.#handshakeTimer = this.#arm(new Timer<WebSocketSession>(this, WebSocketSession.#handshakeExpired), this.#options.handshakeTimeout);
+    }
     if (request !== null && this.#conn.role === "server") {
       this.#run(this.#conn.receiveRequest(request.head, request.rest));
     } else {
@@ -523,14 +582,14 @@ export class WebSocketSession implements AsyncIterable<Message> {
       this.#ended = true;
       this.#transport.end();
     }
-    if (this.#active && this.#options.idleTimeout > 0) {
+    if (this.#active && this.#idleTimer !== null) {
       this.#active = false;
-      this.#lastActivity = performance.now();
+      this.#arm(this.#idleTimer, this.#options.idleTimeout);
     }
-    if (this.#closeTimer === undefined && (conn.closeExpected || conn.state === "closed")) {
+    if (this.#closeTimer === null && (conn.closeExpected || conn.state === "closed")) {
       // After a clean close this waits for the peer to end the transport; after a failure it
       // bounds how long our Close frame and FIN may take to flush.
-      this.#closeTimer = startTimer(() => this.#closeTimedOut(), this.#options.closeTimeout);
+      this.#closeTimer = this.#arm(new Timer<WebSocketSession>(this, WebSocketSession.#closeExpired), this.#options.closeTimeout);
     }
   }
 
@@ -554,7 +613,7 @@ export class WebSocketSession implements AsyncIterable<Message> {
         this.#listeners.emit("ping", ev.data);
         return;
       case "pong":
-        this.#pings.pong(payloadKey(ev.data), performance.now());
+        this.#pings?.pong(payloadKey(ev.data), performance.now());
         this.#onPong();
         this.#listeners.emit("pong", ev.data);
         return;
@@ -588,38 +647,45 @@ export class WebSocketSession implements AsyncIterable<Message> {
   #onOpen(protocol: string | null, extensions: readonly string[], headers: HttpHeaders): void {
     this.#readyState = 1;
     this.#protocol = protocol;
-    this.#extensions = extensions;
-    if (this.#handshakeTimer !== undefined) {
-      clearTimeout(this.#handshakeTimer);
-      this.#handshakeTimer = undefined;
-    }
+    // Core makes a new array per connection; an empty one need not be kept.
+    this.#extensions = extensions.length === 0 ? NO_EXTENSIONS : extensions;
+    this.#handshakeTimer?.cancel();
+    this.#handshakeTimer = null;
     const { pingInterval, idleTimeout } = this.#options;
-    if (pingInterval > 0) this.#keepaliveTimer = startTimer(() => this.#keepalive(), pingInterval);
+    if (pingInterval > 0) this.#keepaliveTimer = this.#arm(new Timer<WebSocketSession>(this, WebSocketSession.#keepaliveExpired), pingInterval);
     if (idleTimeout > 0) {
-      this.#lastActivity = performance.now();
-      this.#idleTimer = startTimer(() => this.#idleCheck(), idleTimeout);
+      this.#active = false;
+      this.#idleTimer = this.#arm(new Timer<WebSocketSession>(this, WebSocketSession.#idleExpired), idleTimeout);
     }
-    this.#resolveOpened();
+    this.#resolveOpened?.();
+    this.#resolveOpened = this.#rejectOpened = null;
     this.#listeners.emit("open", { protocol, extensions, headers });
   }
 
   #onClosed(ev: ClosedEvent): void {
+    const neverOpened = this.#readyState === 0;
     this.#readyState = 3;
     const error = this.#failure ?? ev.error;
     const info: CloseInfo = { code: ev.code, reason: ev.reason, wasClean: ev.wasClean, error };
     this.#closeInfo = info;
-    for (const timer of [this.#handshakeTimer, this.#keepaliveTimer, this.#pongDeadline, this.#idleTimer]) {
-      if (timer !== undefined) clearTimeout(timer);
-    }
-    this.#handshakeTimer = this.#keepaliveTimer = this.#pongDeadline = this.#idleTimer = undefined;
+    this.#handshakeTimer?.cancel();
+    this.#keepaliveTimer?.cancel();
+    this.#idleTimer?.cancel();
+    this.#handshakeTimer = this.#keepaliveTimer = this.#idleTimer = null;
+    this.#awaitingPong = false;
     const closedError = new ConnectionClosedError(`the connection closed with ${ev.code}`, { cause: error ?? undefined });
-    this.#pings.rejectAll(closedError);
-    this.#rejectOpened(error ?? closedError);
+    this.#pings?.rejectAll(closedError);
+    if (neverOpened) {
+      if (this.#rejectOpened !== null) this.#rejectOpened(error ?? closedError);
+      else this.#opened ??= rejected(error ?? closedError);
+      this.#resolveOpened = this.#rejectOpened = null;
+    }
     // The iterator ends once it has taken what was received before the close.
-    if (this.#queue.length === 0) this.#endWaiters();
+    if (!this.#hasQueued()) this.#endWaiters();
     if (error !== null) this.#listeners.emit("error", error);
     this.#listeners.emit("close", info);
-    this.#resolveClosed(info);
+    this.#resolveClosed?.(info);
+    this.#resolveClosed = null;
   }
 
   // --- incoming messages -------------------------------------------------------------------
@@ -628,13 +694,15 @@ export class WebSocketSession implements AsyncIterable<Message> {
     const hasListeners = this.#listeners.has("message");
     if (hasListeners) this.#listeners.emit("message", message);
     if (!this.#iterating && hasListeners) return;
-    if (this.#waiters.length !== 0) {
+    const waiters = this.#waiters;
+    if (waiters !== null && waiters.length !== 0) {
       // Waiters exist only while the queue is empty, so this keeps the order.
-      this.#waiters.shift()!.resolve({ value: message, done: false });
+      waiters.shift()!.resolve({ value: message, done: false });
       return;
     }
-    this.#queue.push(message);
-    if (!this.#paused && this.#queue.bytes > this.#options.receiveHighWaterMark) {
+    const queue = (this.#queue ??= new ReceiveQueue());
+    queue.push(message);
+    if (!this.#paused && queue.bytes > this.#options.receiveHighWaterMark) {
       this.#paused = true;
       if (!this.#transportDone) this.#transport.pause();
     }
@@ -642,24 +710,31 @@ export class WebSocketSession implements AsyncIterable<Message> {
 
   #next(): Promise<IteratorResult<Message, undefined>> {
     if (!this.#iterating) return Promise.resolve(DONE);
-    const message = this.#queue.shift();
+    const message = this.#queue?.shift();
     if (message !== undefined) {
       this.#maybeResume();
       return Promise.resolve({ value: message, done: false });
     }
     if (this.#readyState === 3) return Promise.resolve(DONE);
-    return new Promise((resolve) => this.#waiters.push({ resolve }));
+    const waiters = (this.#waiters ??= []);
+    return new Promise((resolve) => waiters.push({ resolve }));
   }
 
   #endWaiters(): void {
     const waiters = this.#waiters;
-    if (waiters.length === 0) return;
-    this.#waiters = [];
+    if (waiters === null || waiters.length === 0) return;
+    this.#waiters = null;
     for (const waiter of waiters) waiter.resolve(DONE);
   }
 
+  /** Whether received messages wait for a consumer. */
+  #hasQueued(): boolean {
+    return this.#queue !== null && this.#queue.length > 0;
+  }
+
   #maybeResume(): void {
-    if (this.#paused && this.#queue.bytes <= this.#options.receiveHighWaterMark / 2) {
+    // Only a queue past its high-water mark pauses reading, so a paused session has one.
+    if (this.#paused && this.#queue!.bytes <= this.#options.receiveHighWaterMark / 2) {
       this.#paused = false;
       if (!this.#transportDone) this.#transport.resume();
     }
@@ -671,7 +746,7 @@ export class WebSocketSession implements AsyncIterable<Message> {
     queueMicrotask(() => {
       this.#drainScheduled = false;
       while (!this.#iterating && this.#listeners.has("message")) {
-        const message = this.#queue.shift();
+        const message = this.#queue?.shift();
         if (message === undefined) break;
         this.#listeners.emit("message", message);
       }
@@ -690,7 +765,7 @@ export class WebSocketSession implements AsyncIterable<Message> {
     }
     let result: ReturnType<typeof hook>;
     try {
-      result = hook(request);
+      result = hook(request, this);
     } catch (error) {
       this.#hookFailed(error);
       return;
@@ -755,7 +830,7 @@ export class WebSocketSession implements AsyncIterable<Message> {
   }
 
   #closeTimedOut(): void {
-    this.#closeTimer = undefined;
+    this.#closeTimer = null;
     if (this.#transportDone) return;
     if (this.#conn.state !== "closed") {
       this.#failure ??= new WebSocketError("CONNECTION_CLOSED", `closing handshake not completed within ${this.#options.closeTimeout} ms`);
@@ -764,10 +839,8 @@ export class WebSocketSession implements AsyncIterable<Message> {
   }
 
   #clearCloseTimer(): void {
-    if (this.#closeTimer !== undefined) {
-      clearTimeout(this.#closeTimer);
-      this.#closeTimer = undefined;
-    }
+    this.#closeTimer?.cancel();
+    this.#closeTimer = null;
   }
 
   #rejectBatch(): void {
@@ -792,50 +865,75 @@ export class WebSocketSession implements AsyncIterable<Message> {
     this.#run(conn.takeEvents());
   }
 
+  /** Arm `timer` for `ms` on the shared lists, or on this session's own. */
+  #arm(timer: Timer<WebSocketSession>, ms: number): Timer<WebSocketSession> {
+    (this.#timers ??= new TimerLists()).arm(timer, ms);
+    return timer;
+  }
+
+  // Timers call these with their session: shared functions, so that a timer holds no closure.
+  static #handshakeExpired(session: WebSocketSession): void {
+    session.#handshakeTimer = null;
+    if (session.#conn.state !== "connecting") return;
+    session.#failure ??= new WebSocketError("HANDSHAKE_TIMEOUT", `opening handshake not completed within ${session.#options.handshakeTimeout} ms`);
+    session.#abort();
+  }
+
+  static #closeExpired(session: WebSocketSession): void {
+    session.#closeTimedOut();
+  }
+
+  static #keepaliveExpired(session: WebSocketSession): void {
+    if (session.#awaitingPong) session.#pongMissing();
+    else session.#keepalive();
+  }
+
+  static #idleExpired(session: WebSocketSession): void {
+    session.#idleCheck();
+  }
+
+  /** Time for a keepalive ping. */
   #keepalive(): void {
-    this.#keepaliveTimer = undefined;
     if (this.#conn.state !== "open") return;
     const { pingInterval, pingTimeout } = this.#options;
     // While reading is paused the pong cannot be seen; try again later.
     if (!this.#paused) {
-      this.#conn.ping(this.#pings.nextPayload());
+      this.#conn.ping((this.#pings ??= new PingTracker()).nextPayload());
       this.#scheduleFlush();
-      this.#pongDeadline = startTimer(() => this.#pongMissing(), pingTimeout);
+      this.#awaitingPong = true;
+      this.#arm(this.#keepaliveTimer!, pingTimeout);
     } else {
-      this.#keepaliveTimer = startTimer(() => this.#keepalive(), pingInterval);
+      this.#arm(this.#keepaliveTimer!, pingInterval);
     }
   }
 
   /** Any pong proves the peer alive. */
   #onPong(): void {
-    if (this.#pongDeadline === undefined) return;
-    clearTimeout(this.#pongDeadline);
-    this.#pongDeadline = undefined;
-    if (this.#conn.state === "open") this.#keepaliveTimer = startTimer(() => this.#keepalive(), this.#options.pingInterval);
+    if (!this.#awaitingPong) return;
+    this.#awaitingPong = false;
+    const timer = this.#keepaliveTimer!;
+    if (this.#conn.state === "open") this.#arm(timer, this.#options.pingInterval);
+    else timer.cancel();
   }
 
   #pongMissing(): void {
-    this.#pongDeadline = undefined;
     if (this.#readyState === 3) return;
     if (this.#paused) {
-      this.#pongDeadline = startTimer(() => this.#pongMissing(), this.#options.pingTimeout);
+      this.#arm(this.#keepaliveTimer!, this.#options.pingTimeout);
       return;
     }
     this.#failure ??= new WebSocketError("PING_TIMEOUT", `no pong within ${this.#options.pingTimeout} ms: the connection is half-open`);
     this.#abort();
   }
 
+  /** `idleTimeout` passed since the last step that followed a data message. */
   #idleCheck(): void {
-    this.#idleTimer = undefined;
     if (this.#conn.state !== "open") return;
-    const { idleTimeout } = this.#options;
-    if (this.#active) {
+    // A send held back by a full transport has not stepped yet; and while reading is paused,
+    // messages sit unread: neither is idleness.
+    if (this.#active || this.#paused) {
       this.#active = false;
-      this.#lastActivity = performance.now();
-    }
-    const idle = performance.now() - this.#lastActivity;
-    if (this.#paused || idle < idleTimeout) {
-      this.#idleTimer = startTimer(() => this.#idleCheck(), this.#paused ? idleTimeout : idleTimeout - idle);
+      this.#arm(this.#idleTimer!, this.#options.idleTimeout);
       return;
     }
     this.close(1001, "idle timeout");

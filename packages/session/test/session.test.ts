@@ -438,3 +438,49 @@ it("rejects a streaming connection instead of losing fragments", async () => {
   void client.send("hello");
   expect((await server.closed).code).toBe(1011);
 });
+
+describe("opened, closed and listeners", () => {
+  it("settles opened and closed asked for only after the fact, with the same promise every time", async () => {
+    const { client, server } = sessionPair();
+    await until(() => client.readyState === 1 && server.readyState === 1);
+    await expect(server.opened).resolves.toBeUndefined();
+    expect(server.opened).toBe(server.opened);
+    void client.close(1000, "bye");
+    await until(() => server.readyState === 3 && client.readyState === 3);
+    expect(await server.closed).toMatchObject({ code: 1000, reason: "bye", wasClean: true });
+    expect(server.closed).toBe(server.closed);
+  });
+
+  it("rejects opened asked for only after the handshake failed", async () => {
+    const { client } = sessionPair({ serverSession: { onUpgrade: () => ({ action: "reject", status: 403 }) } });
+    await until(() => client.readyState === 3);
+    const error = await client.opened.catch((e: unknown) => e);
+    expect((error as HandshakeRejectedError).status).toBe(403);
+  });
+
+  it("calls listeners with the session as `this`", async () => {
+    const { client, server } = await openPair();
+    const targets: unknown[] = [];
+    server.on("message", function (this: WebSocketSession) {
+      targets.push(this);
+    });
+    server.once("close", function (this: WebSocketSession) {
+      targets.push(this);
+    });
+    await client.send("x");
+    await until(() => targets.length === 1);
+    await client.close();
+    await until(() => targets.length === 2);
+    expect(targets).toEqual([server, server]);
+  });
+
+  it("counts sends as activity for idleTimeout", async () => {
+    const { client, server } = await openPair({ serverSession: { idleTimeout: 60 } });
+    for (let i = 0; i < 4; i++) {
+      await sleep(25);
+      await server.send("server still here");
+    }
+    expect(server.readyState).toBe(1);
+    expect(await client.closed).toMatchObject({ code: 1001, reason: "idle timeout" });
+  });
+});
