@@ -87,7 +87,8 @@ export abstract class Connection {
 
   #state: ConnectionState = "connecting";
   protected readonly options: Required<Pick<CommonOptions, "maxMessageSize" | "maxFrameSize" | "maxFragments" | "autoPong" | "autoClose" | "streaming" | "mask" | "allocate">>;
-  protected readonly random: RandomSource;
+  /** Only a client masks frames, and only a client's handshake needs a key: created on first use. */
+  #random: RandomSource | null;
   protected events: ConnectionEvent[] = [];
   #outbox: Uint8Array[] = [];
   #outboxBytes = 0;
@@ -131,7 +132,7 @@ export abstract class Connection {
 
   // Outgoing fragmented message: its opcode while one is open, else 0.
   #sendingOpcode = 0;
-  readonly #maskKey = new Uint8Array(4);
+  #maskKey: Uint8Array | null = null;
 
   constructor(options: CommonOptions) {
     const maxMessageSize = options.maxMessageSize ?? DEFAULTS.maxMessageSize;
@@ -145,8 +146,13 @@ export abstract class Connection {
       mask: options.mask ?? maskInto,
       allocate: options.allocate ?? allocateZeroed,
     };
-    this.random = options.random ?? pooledRandom();
+    this.#random = options.random ?? null;
     this.#reader = new MessageReader(this.options);
+  }
+
+  /** The source of masking and handshake keys (see `CommonOptions.random`). */
+  protected get random(): RandomSource {
+    return (this.#random ??= pooledRandom());
   }
 
   /** Where the connection is in its lifecycle. */
@@ -572,7 +578,7 @@ export abstract class Connection {
       let p: number;
       if (client) {
         // RFC 6455 §5.3: a fresh, unpredictable masking key for every frame.
-        const key = this.#maskKey;
+        const key = (this.#maskKey ??= new Uint8Array(4));
         this.random(key);
         p = writeHeader(out, at, fin, rsv, opcode, length, key);
         this.options.mask(payload, 0, out, p, length, key, 0);

@@ -63,7 +63,8 @@ export class MessageReader {
   /** Whole-message mode: the reassembly buffer and how much of it is filled. */
   #buffer: Uint8Array = EMPTY;
   #length = 0;
-  readonly #validator = new Utf8Validator();
+  /** For text that arrives in pieces; created the first time some does. */
+  #validator: Utf8Validator | null = null;
   #streamDecoder: Utf8StreamDecoder | null = null;
   /** Storage for small binary messages of the current input chunk; see SLAB_SIZE. */
   #slab: Uint8Array = EMPTY;
@@ -182,7 +183,7 @@ export class MessageReader {
     this.#length = 0;
     this.endInput();
     this.#streamDecoder = null;
-    this.#validator.reset();
+    this.#validator?.reset();
   }
 
   #deliverWhole(src: Uint8Array, start: number, n: number, maskKey: Uint8Array | null, maskOffset: number, events: ConnectionEvent[]): void {
@@ -295,7 +296,7 @@ export class MessageReader {
     this.#delivered = false;
     this.#buffer = EMPTY;
     this.#length = 0;
-    this.#validator.reset();
+    this.#validator?.reset();
     this.#streamDecoder = null;
   }
 
@@ -315,12 +316,12 @@ export class MessageReader {
   }
 
   #validate(bytes: Uint8Array, start: number, end: number): void {
-    const bad = this.#validator.push(bytes, start, end);
+    const bad = (this.#validator ??= new Utf8Validator()).push(bytes, start, end);
     if (bad >= 0) throw new RemoteProtocolError("INVALID_UTF8", "invalid UTF-8 in a text message");
   }
 
   #checkComplete(): void {
-    if (!this.#validator.isComplete()) {
+    if (this.#validator !== null && !this.#validator.isComplete()) {
       throw new RemoteProtocolError("INVALID_UTF8", "text message ends inside a UTF-8 sequence");
     }
   }

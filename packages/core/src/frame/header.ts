@@ -10,6 +10,9 @@
 import { RemoteProtocolError } from "../errors.js";
 import { isControlOpcode, isReservedOpcode, MAX_CONTROL_PAYLOAD } from "./opcode.js";
 
+/** Stands for "no key yet"; never written (see `maskKey`). */
+const NO_KEY = new Uint8Array(0);
+
 /** Largest header: 2 bytes + 8-byte extended length + 4-byte masking key. */
 export const MAX_HEADER_SIZE = 14;
 
@@ -32,11 +35,16 @@ export class FrameHeaderParser {
   masked = false;
   /** Payload length; below 2^53 always (larger lengths fail before they are computed). */
   length = 0;
-  /** The masking key when `masked`, valid until the next header. */
-  readonly maskKey: Uint8Array = new Uint8Array(4);
+  /**
+   * The masking key when `masked`, valid until the next header. Its array is created with the
+   * first masked frame (a client never gets one), so an idle connection that never received a
+   * frame holds none.
+   */
+  maskKey: Uint8Array = NO_KEY;
 
   readonly #rules: HeaderRules;
-  readonly #partial = new Uint8Array(MAX_HEADER_SIZE);
+  /** A header split across chunks gathers here; created the first time one is. */
+  #partialBuffer: Uint8Array | null = null;
   #have = 0;
 
   constructor(rules: HeaderRules) {
@@ -59,31 +67,32 @@ export class FrameHeaderParser {
     let at = pos;
     const avail = chunk.length - pos;
     if (this.#have > 0 || avail < 2) {
+      const partial = (this.#partialBuffer ??= new Uint8Array(MAX_HEADER_SIZE));
       // Slow path: gather into the partial buffer until the whole header is there.
-      const need = this.#have < 2 ? 2 : this.#headerSize(this.#partial[0]!, this.#partial[1]!);
+      const need = this.#have < 2 ? 2 : this.#headerSize(partial[0]!, partial[1]!);
       const take = Math.min(need - this.#have, avail);
-      this.#partial.set(chunk.subarray(pos, pos + take), this.#have);
+      partial.set(chunk.subarray(pos, pos + take), this.#have);
       this.#have += take;
       if (this.#have < need) return -1;
       if (need === 2) {
-        const full = this.#headerSize(this.#partial[0]!, this.#partial[1]!);
+        const full = this.#headerSize(partial[0]!, partial[1]!);
         if (full > 2) {
           const more = Math.min(full - 2, chunk.length - (pos + take));
-          this.#partial.set(chunk.subarray(pos + take, pos + take + more), 2);
+          partial.set(chunk.subarray(pos + take, pos + take + more), 2);
           this.#have += more;
           if (this.#have < full) return -1;
-          this.#decode(this.#partial, 0);
+          this.#decode(partial, 0);
           this.#have = 0;
           return pos + take + more;
         }
       }
-      this.#decode(this.#partial, 0);
+      this.#decode(partial, 0);
       this.#have = 0;
       return pos + take;
     }
     const size = this.#headerSize(src[at]!, src[at + 1]!);
     if (avail < size) {
-      this.#partial.set(chunk.subarray(pos), 0);
+      (this.#partialBuffer ??= new Uint8Array(MAX_HEADER_SIZE)).set(chunk.subarray(pos), 0);
       this.#have = avail;
       return -1;
     }
@@ -156,7 +165,7 @@ export class FrameHeaderParser {
       throw new RemoteProtocolError("FRAME_TOO_BIG", "frame payload exceeds the frame size limit");
     }
     if (masked) {
-      const k = this.maskKey;
+      const k = this.maskKey === NO_KEY ? (this.maskKey = new Uint8Array(4)) : this.maskKey;
       k[0] = b[p]!;
       k[1] = b[p + 1]!;
       k[2] = b[p + 2]!;

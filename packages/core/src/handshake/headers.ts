@@ -1,13 +1,11 @@
 /** An ordered, case-insensitive header list (the {@link HttpHeaders} implementation). */
-import { toLowerAscii } from "./header-values.js";
 import type { HttpHeaders } from "./types.js";
 
 /**
  * Header fields in arrival order, looked up ASCII-case-insensitively.
  *
- * Lookups go through a `Map` keyed by the lowercased name, never a plain object, so names such as
- * `__proto__`, `constructor` or `hasOwnProperty` are ordinary headers (they crashed ws before
- * 3.3.1). The list stores names and values as given; validating them is the job of the parser
+ * Lookups compare names, never keys of a plain object, so names such as `__proto__`,
+ * `constructor` or `hasOwnProperty` are ordinary headers (they crashed ws before 3.3.1). The list stores names and values as given; validating them is the job of the parser
  * (`HttpHeadParser`) and the response and request builders.
  *
  * @example
@@ -15,10 +13,13 @@ import type { HttpHeaders } from "./types.js";
  * headers.get("host"); // "example.com"
  */
 export class HeaderList implements HttpHeaders {
-  /** Every field line, as frozen [name as given, value] pairs, in order. */
-  readonly #lines: Array<readonly [string, string]> = [];
-  /** Lowercased name -> the values of its lines, in order. */
-  readonly #byName: Map<string, string[]> = new Map();
+  /**
+   * Name as given, then value, for every field line in order. One flat array is the smallest
+   * form a server can keep for the connection's lifetime: a `Map` of lowercased names plus a
+   * frozen pair per line took 1.5 KB for a browser's request. Lookups scan it; a request has a
+   * few dozen lines at most (`maxHeaderCount`), and most names differ in length.
+   */
+  readonly #fields: string[] = [];
 
   /** A list holding `pairs` in order. The pairs are copied. */
   static from(pairs: Iterable<readonly [string, string]>): HeaderList {
@@ -29,27 +30,30 @@ export class HeaderList implements HttpHeaders {
 
   /** Add one field line at the end. */
   append(name: string, value: string): void {
-    this.#lines.push(Object.freeze([name, value] as const));
-    const key = toLowerAscii(name);
-    const values = this.#byName.get(key);
-    if (values === undefined) this.#byName.set(key, [value]);
-    else values.push(value);
+    this.#fields.push(name, value);
   }
 
   /** The field's values joined with ", " (RFC 9110 §5.3), or `undefined` when absent. */
   get(name: string): string | undefined {
-    const values = this.#byName.get(toLowerAscii(name));
-    return values === undefined ? undefined : values.join(", ");
+    const fields = this.#fields;
+    let joined: string | undefined;
+    for (let i = 0; i < fields.length; i += 2) {
+      if (sameName(fields[i]!, name)) joined = joined === undefined ? fields[i + 1]! : `${joined}, ${fields[i + 1]!}`;
+    }
+    return joined;
   }
 
   /** Each field line's value for `name`, in order; empty when absent. */
   getAll(name: string): readonly string[] {
-    return this.#byName.get(toLowerAscii(name))?.slice() ?? [];
+    const fields = this.#fields;
+    const values: string[] = [];
+    for (let i = 0; i < fields.length; i += 2) if (sameName(fields[i]!, name)) values.push(fields[i + 1]!);
+    return values;
   }
 
   /** Whether at least one line has this name. */
   has(name: string): boolean {
-    return this.#byName.has(toLowerAscii(name));
+    return this.count(name) > 0;
   }
 
   /**
@@ -57,21 +61,39 @@ export class HeaderList implements HttpHeaders {
    * whether a comma means a list (RFC 6455 treats a comma in `Sec-WebSocket-Key` as a duplicate).
    */
   count(name: string): number {
-    return this.#byName.get(toLowerAscii(name))?.length ?? 0;
+    const fields = this.#fields;
+    let n = 0;
+    for (let i = 0; i < fields.length; i += 2) if (sameName(fields[i]!, name)) n++;
+    return n;
   }
 
   /** Every field line as [name as received, value], in order. */
-  entries(): IterableIterator<readonly [string, string]> {
-    return this.#lines.values();
+  *entries(): IterableIterator<readonly [string, string]> {
+    const fields = this.#fields;
+    for (let i = 0; i < fields.length; i += 2) yield Object.freeze([fields[i]!, fields[i + 1]!] as const);
   }
 
   /** Same as {@link entries}, so a list can be spread or passed to `HeaderList.from`. */
   [Symbol.iterator](): IterableIterator<readonly [string, string]> {
-    return this.#lines.values();
+    return this.entries();
   }
 
   /** Number of field lines. */
   get size(): number {
-    return this.#lines.length;
+    return this.#fields.length >> 1;
   }
+}
+
+/** Whether two field names are equal ignoring ASCII case (RFC 9110 §5.1), without allocating. */
+function sameName(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const lower = x | 0x20;
+    // Only letters differ by the 0x20 bit between cases.
+    if (lower !== (y | 0x20) || lower < 0x61 || lower > 0x7a) return false;
+  }
+  return true;
 }

@@ -205,7 +205,7 @@ export class HttpHeadParser<K extends HeadKind = HeadKind> {
     let i = 0;
     while (i < end && isTokenChar(line[i] as number)) i++;
     if (i === 0 || i === end || line[i] !== SP) this.#fail("invalid request line");
-    const method = latin1(line, 0, i);
+    const method = interned(line, 0, i);
     const targetStart = ++i;
     // The target must be visible ASCII: no controls, no SP, no obs-text.
     while (i < end && (line[i] as number) > SP && (line[i] as number) < 0x7f) i++;
@@ -265,7 +265,7 @@ export class HttpHeadParser<K extends HeadKind = HeadKind> {
       // field-content is VCHAR, obs-text, SP and HTAB; controls (CR, NUL, DEL...) are refused.
       if ((c < SP && c !== HTAB) || c === 0x7f) this.#fail(c === CR ? "bare CR in head" : "control character in header value");
     }
-    this.#headers.append(latin1(line, 0, colon), latin1(line, start, stop));
+    this.#headers.append(interned(line, 0, colon), interned(line, start, stop));
   }
 
   #finish(startLine: StartLine): HeadOf<K> {
@@ -304,6 +304,39 @@ function parseHttpVersion(line: Uint8Array, start: number, end: number): string 
 }
 
 /** Decode `bytes[start, end)` as latin1, in slices so a long line cannot overflow the call stack. */
+/**
+ * Names and values every upgrade request repeats, as browsers, Node and ws spell them. A server
+ * keeps each connection's request for the connection's lifetime: sharing these strings instead
+ * of a copy per connection saves a few hundred bytes of every idle connection.
+ */
+const COMMON: ReadonlyMap<number, readonly string[]> = (() => {
+  const words = [
+    "GET", "Host", "host", "Upgrade", "upgrade", "Connection", "connection", "websocket", "WebSocket",
+    "Sec-WebSocket-Key", "sec-websocket-key", "Sec-WebSocket-Version", "sec-websocket-version", "13",
+    "Sec-WebSocket-Extensions", "sec-websocket-extensions", "Sec-WebSocket-Protocol", "sec-websocket-protocol",
+    "permessage-deflate; client_max_window_bits", "permessage-deflate", "Origin", "origin", "User-Agent",
+    "user-agent", "Accept-Encoding", "accept-encoding", "gzip, deflate, br, zstd", "gzip, deflate, br",
+    "Accept-Language", "accept-language", "Cache-Control", "cache-control", "Pragma", "pragma", "no-cache",
+    "keep-alive, Upgrade", "Cookie", "cookie",
+  ];
+  const byLength = new Map<number, string[]>();
+  for (const w of words) byLength.set(w.length, [...(byLength.get(w.length) ?? []), w]);
+  return byLength;
+})();
+
+/** `bytes[start, end)` as a latin1 string, the shared copy when it is one of {@link COMMON}. */
+function interned(bytes: Uint8Array, start: number, end: number): string {
+  const candidates = COMMON.get(end - start);
+  if (candidates !== undefined) {
+    for (const word of candidates) {
+      let i = 0;
+      while (i < word.length && word.charCodeAt(i) === bytes[start + i]) i++;
+      if (i === word.length) return word;
+    }
+  }
+  return latin1(bytes, start, end);
+}
+
 function latin1(bytes: Uint8Array, start: number, end: number): string {
   let out = "";
   for (let i = start; i < end; i += 4096) {

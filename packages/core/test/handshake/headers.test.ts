@@ -72,4 +72,17 @@ describe("HeaderList", () => {
       }
     },
   );
+
+  // Characters next to the letters, whose codes also differ by 0x20: @ and `, [ and {, ^ and ~.
+  const edgy = fc.string({ unit: fc.constantFrom("a", "A", "z", "Z", "@", "`", "[", "{", "^", "~", "-"), maxLength: 4 });
+  test.prop([fc.array(fc.tuple(edgy, fc.string({ maxLength: 3 })), { maxLength: 12 }), fc.array(edgy, { maxLength: 8 })])(
+    "matches exactly the names equal up to ASCII letter case",
+    (pairs, probes) => {
+      const h = HeaderList.from(pairs);
+      const fold = (n: string) => n.replace(/[A-Z]/g, (c) => c.toLowerCase());
+      for (const probe of probes) {
+        expect(h.getAll(probe)).toEqual(pairs.filter(([n]) => fold(n) === fold(probe)).map(([, v]) => v));
+      }
+    },
+  );
 });
