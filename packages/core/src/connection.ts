@@ -615,7 +615,8 @@ export class ServerConnection extends Connection {
   readonly #serverOptions: ServerOptions;
   #parser: HttpHeadParser | null;
   #request: UpgradeRequest | null = null;
-  #early: Uint8Array[] = [];
+  /** Frames the client pipelined behind its request, kept until accept(); created when some come. */
+  #early: Uint8Array[] | null = null;
   #earlyBytes = 0;
 
   constructor(options: ServerOptions = {}) {
@@ -700,7 +701,7 @@ export class ServerConnection extends Connection {
     }
     const body = typeof options.body === "string" ? encodeUtf8(options.body) : options.body;
     this.queue(buildRejectResponse(status, { ...options, ...(body === undefined ? {} : { body }) }));
-    this.#early = [];
+    this.#early = null;
     this.endHandshake(new HandshakeError(`rejected with status ${status}`, status, { code: "HANDSHAKE_REJECTED" }));
   }
 
@@ -742,13 +743,13 @@ export class ServerConnection extends Connection {
     if (this.#earlyBytes > MAX_EARLY_INPUT) {
       throw new HandshakeError("too much data before the handshake completed", 400);
     }
-    this.#early.push(bytes.slice());
+    (this.#early ??= []).push(bytes.slice());
   }
 
   #takeEarly(): Uint8Array | null {
     const early = this.#early;
-    this.#early = [];
-    if (early.length === 0) return null;
+    this.#early = null;
+    if (early === null || early.length === 0) return null;
     if (early.length === 1) return early[0]!;
     const out = new Uint8Array(this.#earlyBytes);
     let at = 0;

@@ -61,7 +61,7 @@ export class HttpHeadParser<K extends HeadKind = HeadKind> {
   readonly #maxHeadSize: number;
   readonly #maxHeaderCount: number;
   /** The current unfinished line, copied from earlier chunks; empty once the line is handled. */
-  #partial: Uint8Array = new Uint8Array(0);
+  #partial: Uint8Array = NO_BYTES;
   #partialLength = 0;
   /** Head bytes consumed so far, the unfinished line included. */
   #headBytes = 0;
@@ -70,7 +70,7 @@ export class HttpHeadParser<K extends HeadKind = HeadKind> {
   #startLine: StartLine | null = null;
   readonly #headers: HeaderList = new HeaderList();
   #head: HeadOf<K> | null = null;
-  #rest: Uint8Array = new Uint8Array(0);
+  #rest: Uint8Array = NO_BYTES;
   #error: HandshakeError | null = null;
 
   /** @throws {LocalProtocolError} `INVALID_ARGUMENT` when a limit is not a positive integer. */
@@ -131,7 +131,7 @@ export class HttpHeadParser<K extends HeadKind = HeadKind> {
       if (head !== null) {
         this.#head = head;
         this.#rest = chunk.subarray(pos);
-        this.#partial = new Uint8Array(0);
+        this.#partial = NO_BYTES;
         return head;
       }
       if (this.#headBytes >= this.#maxHeadSize) this.#tooLarge();
@@ -344,6 +344,9 @@ function latin1(bytes: Uint8Array, start: number, end: number): string {
   }
   return out;
 }
+
+/** Shared empty array (nothing is ever written to an empty array). */
+const NO_BYTES = new Uint8Array(0);
 
 /** How a response body is delimited (RFC 7230 §3.3.3). */
 export type BodyFraming = "none" | "content-length" | "chunked" | "eof";
