@@ -263,7 +263,7 @@ export function renderMarkdown(r: Results): string {
     L.push(`| ${g} | ${passed}/${gc.length} | ${fmtRatio(worst.ratio)} (${worst.label}; need ${fmtNeed(worst.need)}) | ${passed === gc.length ? "PASS" : "MISS"} |`);
   }
   for (const p of r.pending) L.push(`| ${p.label} vs native | – | – | ${p.reason} |`);
-  L.push("", "Ratios are ours ÷ peer (for memory: peer ÷ ours), so above the need is better. The in-process peer is the faster of ws with and without bufferutil.", "");
+  L.push("", "Ratios are ours ÷ peer (for memory: peer ÷ ours), so above the need is better. In process, each side is the faster of its two builds: core alone or core with bufferutil's mask loop, against ws with or without bufferutil. End to end on Node, ours without bufferutil is paired with ws without it, and ours with it (the default when it is installed) with ws with it.", "");
   L.push("<details><summary>Every check</summary>", "", "| Target | Check | Ratio | Need | Result | Values |", "| --- | --- | --- | --- | --- | --- |");
   for (const c of cs) L.push(`| ${c.group} | ${c.label} | ${fmtRatio(c.ratio)} | ${fmtNeed(c.need)} | ${c.pass ? "PASS" : "MISS"} | ${c.detail} |`);
   L.push("", "</details>", "");
