@@ -74,7 +74,7 @@ export class WebSocketServer {
     if (this.#core.isClosing) return socket.terminate();
     const transport = new BunSocketTransport();
     socket.data = transport;
-    transport.attach(socket);
+    transport.attach(socket, true);
     this.#core.serve(transport, { remoteAddress: socket.remoteAddress, secure });
   }
 }

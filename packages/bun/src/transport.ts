@@ -52,7 +52,10 @@ export class BunSocketTransport implements Transport {
   #writeShut = false;
   /** The peer's FIN arrived. */
   #readEnded = false;
+  /** The application asked us to stop reading (the session's {@link pause}). */
   #paused = false;
+  /** Whether the socket itself is paused, so that resuming it is needed (and only then a call). */
+  #socketPaused = false;
   #destroyed = false;
   #closed = false;
 
@@ -65,12 +68,22 @@ export class BunSocketTransport implements Transport {
     this.#rejectUnauthorized = tls?.rejectUnauthorized ?? true;
   }
 
-  /** The socket opened (client: connected; server: accepted, TLS handshake done). */
-  attach(socket: TransportSocket): void {
+  /**
+   * The socket opened (client: connected; server: accepted, TLS handshake done).
+   *
+   * A server socket is not paused until its session starts: Bun drains the microtask queue right
+   * after the `open` handler, and the session starts in a microtask, so no byte can arrive first
+   * (if one did, {@link onData} would keep a copy). Pausing cost two `epoll_ctl` calls and an
+   * extra writable wake-up per connection. Nor does it set TCP_NODELAY: uSockets sets it on every
+   * socket Bun accepts (one `setsockopt` per connection, seen with strace on Bun 1.4.5).
+   *
+   * @param accepted whether the socket was accepted by a server rather than connected by a client.
+   */
+  attach(socket: TransportSocket, accepted = false): void {
     if (this.#destroyed) return socket.terminate();
     this.#socket = socket;
-    socket.setNoDelay(true);
-    if (this.#handler === null || this.#paused) socket.pause();
+    if (!accepted) socket.setNoDelay(true);
+    if (this.#paused || (!accepted && this.#handler === null)) this.#pauseSocket(socket);
     if (!this.#awaitHandshake) this.#open();
   }
 
@@ -95,11 +108,16 @@ export class BunSocketTransport implements Transport {
     const early = this.#early ?? [];
     this.#early = null;
     for (const event of early) event(handler);
-    if (!this.#paused) this.#socket?.resume();
+    if (!this.#paused) this.#resumeSocket();
   }
 
   write(chunks: readonly Uint8Array[]): boolean {
     if (this.#destroyed || this.#closed) return true;
+    // The usual batch (core coalesces small frames into one buffer) goes straight to the socket.
+    if (chunks.length === 1 && this.#tail.length === 0 && this.#ready) {
+      const socket = this.#socket;
+      if (socket !== null) return this.#writeNow(socket, chunks[0]!);
+    }
     let total = 0;
     for (const chunk of chunks) total += chunk.length;
     if (chunks.length > 1 && total <= CONCAT_LIMIT) {
@@ -125,12 +143,24 @@ export class BunSocketTransport implements Transport {
 
   pause(): void {
     this.#paused = true;
-    this.#socket?.pause();
+    if (this.#socket !== null) this.#pauseSocket(this.#socket);
   }
 
   resume(): void {
     this.#paused = false;
-    if (this.#handler !== null) this.#socket?.resume();
+    if (this.#handler !== null) this.#resumeSocket();
+  }
+
+  #pauseSocket(socket: TransportSocket): void {
+    this.#socketPaused = true;
+    socket.pause();
+  }
+
+  #resumeSocket(): void {
+    const socket = this.#socket;
+    if (socket === null || !this.#socketPaused) return;
+    this.#socketPaused = false;
+    socket.resume();
   }
 
   // Called by the socket handlers.
@@ -198,6 +228,15 @@ export class BunSocketTransport implements Transport {
     return true;
   }
 
+  /** Write `chunk` with nothing queued before it; keep what the socket did not take. */
+  #writeNow(socket: TransportSocket, chunk: Uint8Array): boolean {
+    const n = socket.write(chunk);
+    // n < 0: closed or shutting down; nothing more can go out and `close` reports it.
+    if (n < 0 || n === chunk.length) return true;
+    this.#tail.push(chunk.subarray(n));
+    return false;
+  }
+
   /** Send our FIN. A full close waits for the peer's, so no unread byte turns it into a reset. */
   #shutWrite(socket: TransportSocket): void {
     if (this.#readEnded) {
@@ -209,7 +248,7 @@ export class BunSocketTransport implements Transport {
     // Core discards whatever still comes, but it must be read: a paused socket would keep it
     // unread until the close timer destroys the connection.
     this.#paused = false;
-    socket.resume();
+    this.#resumeSocket();
   }
 
   #emit(event: (handler: TransportHandler) => void): void {
