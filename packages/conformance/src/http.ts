@@ -118,7 +118,7 @@ export function headText(bytes: Uint8Array): string {
   return fromLatin1(bytes).replaceAll("\r\n", "\n");
 }
 
-/** {@link headText} shortened for people: lines past 200 characters cut, heads past 60 lines cut in the middle. */
+/** `headText()` shortened for people: lines past 200 characters cut, heads past 60 lines cut in the middle. */
 export function abbreviateHead(text: string): string {
   return text
     .split("\n")
