@@ -10,7 +10,7 @@
 import { createRequire } from "node:module";
 import { maskInto } from "@wsengine/core";
 import { SIZES } from "../lib/fixtures.js";
-import { requireNativeMask } from "../lib/native-mask.js";
+import { requireNodeDefaults } from "../lib/native-mask.js";
 import { budgetFrom, emit, sample, workerArgs } from "../lib/measure.js";
 import { bufferUtil as wsBufferUtil, wsUsesBufferUtil } from "../lib/ws-internals.js";
 
@@ -23,7 +23,7 @@ const KEY64 = new BigInt64Array(new Uint8Array([...KEY, ...KEY]).buffer)[0]!;
 
 const require = createRequire(import.meta.url);
 const native = require("bufferutil") as { unmask(buffer: Uint8Array, mask: Uint8Array): void };
-const nodeMask = requireNativeMask();
+const nodeMask = requireNodeDefaults().mask!;
 
 function xorBigInt64InPlace(d: Uint8Array): void {
   const w = new BigInt64Array(d.buffer, d.byteOffset, d.length >> 3);

@@ -12,16 +12,16 @@
  */
 import { allCases, buildStream, caseKey, chunked, openPair, SIZES } from "../lib/fixtures.js";
 import type { Case } from "../lib/fixtures.js";
-import { requireNativeMask } from "../lib/native-mask.js";
+import { requireNodeDefaults } from "../lib/native-mask.js";
 import { budgetFrom, emit, sample, workerArgs } from "../lib/measure.js";
 import type { Pass } from "../lib/measure.js";
 import { Receiver, wsDeflate, wsUsesBufferUtil } from "../lib/ws-internals.js";
 
 const { impl, quick, only } = workerArgs(process.argv.slice(2));
 const budget = budgetFrom(process.argv.slice(2));
-// `core+bufferutil`: core with the native masking loop that @wsengine/node passes it by default.
+// `core+bufferutil`: core with what @wsengine/node passes it by default (bufferutil's mask loop, unzeroed buffers).
 const isCore = impl === "core" || impl === "core+bufferutil";
-const coreMask = impl === "core+bufferutil" ? requireNativeMask() : undefined;
+const coreNode = impl === "core+bufferutil" ? requireNodeDefaults() : undefined;
 const sizes = quick ? [16, 1024] : SIZES;
 
 function makePass(c: Case, pristine: readonly Buffer[], work: readonly Buffer[], count: number): Pass {
@@ -36,7 +36,7 @@ function makePass(c: Case, pristine: readonly Buffer[], work: readonly Buffer[],
   };
 
   if (isCore) {
-    const fresh = (): ReturnType<typeof openPair> => openPair(c.deflate ? {} : null, undefined, coreMask);
+    const fresh = (): ReturnType<typeof openPair> => openPair(c.deflate ? {} : null, undefined, coreNode);
     let pair = fresh();
     return () => {
       // With compression the inflater's window carries over: decode each pass on a new connection.

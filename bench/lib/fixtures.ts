@@ -3,7 +3,7 @@
  * (frames, masked or not, compressed or not), cut into socket-sized chunks.
  */
 import { ClientConnection, encodeFrame, Opcode, permessageDeflate, ServerConnection } from "@wsengine/core";
-import type { Connection, ConnectionEvent, MaskFunction, PerMessageDeflateOptions } from "@wsengine/core";
+import type { CommonOptions, Connection, ConnectionEvent, PerMessageDeflateOptions } from "@wsengine/core";
 
 /** Message sizes the in-process suites measure. */
 export const SIZES: readonly number[] = [16, 125, 1024, 64 * 1024, 1024 * 1024];
@@ -103,10 +103,12 @@ export function payloads(size: number): Uint8Array[] {
 export function openPair(
   deflate: PerMessageDeflateOptions | null,
   maxMessageSize = 64 * 1024 * 1024,
-  mask?: MaskFunction,
+  node?: Pick<CommonOptions, "mask" | "allocate">,
 ): { client: ClientConnection; server: ServerConnection } {
   const extensions = deflate === null ? [] : [permessageDeflate(deflate)];
-  const common = mask === undefined ? { extensions, maxMessageSize } : { extensions, maxMessageSize, mask };
+  // The suites own their input chunks and refill them before each pass, as ws's in-place
+  // unmasking needs too: core may adopt them (a socket adapter's reads are the same).
+  const common = { extensions, maxMessageSize, adoptInput: true, ...node };
   const server = new ServerConnection(common);
   const client = new ClientConnection({ host: "bench.invalid", ...common });
   for (const b of client.takeOutgoing()) {

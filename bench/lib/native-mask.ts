@@ -1,9 +1,12 @@
-/** bufferutil's masking loop as @wsengine/node hands it to core; the bench refuses to run without it. */
-import type { MaskFunction } from "@wsengine/core";
-import { nativeMask } from "@wsengine/node";
+/**
+ * What @wsengine/node passes core on Node (withNodeDefaults): bufferutil's masking loop and
+ * unzeroed message buffers. The bench refuses to run core+bufferutil without the addon.
+ */
+import type { CommonOptions } from "@wsengine/core";
+import { nativeMask, withNodeDefaults } from "@wsengine/node";
 
-export function requireNativeMask(): MaskFunction {
-  const mask = nativeMask();
-  if (mask === null) throw new Error("bufferutil's native addon did not load: core+bufferutil cannot be measured");
-  return mask;
+export function requireNodeDefaults(): Pick<CommonOptions, "mask" | "allocate"> {
+  if (nativeMask() === null) throw new Error("bufferutil's native addon did not load: core+bufferutil cannot be measured");
+  const { mask, allocate } = withNodeDefaults<CommonOptions>({});
+  return { mask: mask!, allocate: allocate! };
 }

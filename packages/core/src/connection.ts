@@ -86,7 +86,7 @@ export abstract class Connection {
   abstract readonly role: "client" | "server";
 
   #state: ConnectionState = "connecting";
-  protected readonly options: Required<Pick<CommonOptions, "maxMessageSize" | "maxFrameSize" | "maxFragments" | "autoPong" | "autoClose" | "streaming" | "mask" | "allocate">>;
+  protected readonly options: Required<Pick<CommonOptions, "maxMessageSize" | "maxFrameSize" | "maxFragments" | "autoPong" | "autoClose" | "streaming" | "mask" | "allocate" | "adoptInput">>;
   /** Only a client masks frames, and only a client's handshake needs a key: created on first use. */
   #random: RandomSource | null;
   protected events: ConnectionEvent[] = [];
@@ -145,6 +145,7 @@ export abstract class Connection {
       streaming: options.streaming ?? DEFAULTS.streaming,
       mask: options.mask ?? maskInto,
       allocate: options.allocate ?? allocateZeroed,
+      adoptInput: options.adoptInput ?? false,
     };
     this.#random = options.random ?? null;
     this.#reader = new MessageReader(this.options);
@@ -189,7 +190,8 @@ export abstract class Connection {
   }
 
   /**
-   * Feed bytes read from the transport. `chunk` is not retained after the call returns.
+   * Feed bytes read from the transport. `chunk` is not retained after the call returns (unless
+   * the `adoptInput` option says it may be).
    * @returns the events these bytes (and any earlier method calls) produced, in wire order.
    *   Never throws because of the peer. After this, call `takeOutgoing()`.
    */

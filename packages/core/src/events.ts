@@ -32,7 +32,8 @@ export interface TextEvent {
 /**
  * A whole binary message. `data` is the application's to keep and modify. Messages up to 4 KiB
  * that arrived in one input chunk are views into one array allocated for that chunk, so
- * `data.buffer` may also hold other messages of this connection.
+ * `data.buffer` may also hold other messages of this connection. With `adoptInput`, a message
+ * that arrived whole in one chunk is a view of that chunk.
  */
 export interface BinaryEvent {
   readonly type: "binary";

@@ -5,7 +5,8 @@
  *
  * Payload bytes arrive as slices of the caller's chunks, still masked. They are unmasked straight
  * into the message buffer in one pass, and never retained as views: the caller may reuse its
- * chunk once `receive()` returns.
+ * chunk once `receive()` returns. With `adoptInput` the chunks are ours: payloads are unmasked in
+ * place, and a message whole in one chunk (or an extension's input) is a view of it.
  */
 import { RemoteProtocolError } from "./errors.js";
 import type { ConnectionEvent } from "./events.js";
@@ -21,6 +22,7 @@ export interface MessageReaderOptions {
   readonly streaming: boolean;
   readonly mask: MaskFunction;
   readonly allocate: (size: number) => Uint8Array;
+  readonly adoptInput: boolean;
 }
 
 // Reassembly buffer sizing. A header announces the frame's length, but a peer may announce a big
@@ -105,7 +107,8 @@ export class MessageReader {
       this.#rsv = rsv;
       this.#fragments = 0;
       this.#size = 0;
-      this.#decoders.length = 0;
+      // Writing length on an empty array still costs a store barrier on JSC (Bun): skip it.
+      if (this.#decoders.length !== 0) this.#decoders.length = 0;
       if (rsv !== 0) {
         // Decode in the reverse order of negotiation (RFC 6455 §9: extensions apply in order).
         for (let i = this.#extensions.length - 1; i >= 0; i--) {
@@ -143,10 +146,16 @@ export class MessageReader {
     const n = end - start;
     const messageEnd = frameEnd && this.#fin;
     if (this.#rsv !== 0) {
-      // Extensions may keep input between calls, so they get an owned copy.
-      const owned = this.#options.allocate(n);
-      if (maskKey !== null) this.#options.mask(src, start, owned, 0, n, maskKey, maskOffset);
-      else owned.set(src.subarray(start, end));
+      // Extensions may keep input between calls, so they get bytes nobody else writes.
+      let owned: Uint8Array;
+      if (this.#options.adoptInput) {
+        if (maskKey !== null) this.#options.mask(src, start, src, start, n, maskKey, maskOffset);
+        owned = src.subarray(start, end);
+      } else {
+        owned = this.#options.allocate(n);
+        if (maskKey !== null) this.#options.mask(src, start, owned, 0, n, maskKey, maskOffset);
+        else owned.set(src.subarray(start, end));
+      }
       this.#decodeChain(owned, messageEnd, events);
     } else if (this.#options.streaming) {
       const owned = this.#options.allocate(n);
@@ -187,6 +196,15 @@ export class MessageReader {
   }
 
   #deliverWhole(src: Uint8Array, start: number, n: number, maskKey: Uint8Array | null, maskOffset: number, events: ConnectionEvent[]): void {
+    if (this.#options.adoptInput) {
+      // The chunk is ours: unmask in place and hand out (or decode) a view, with no copy.
+      if (maskKey !== null) this.#options.mask(src, start, src, start, n, maskKey, maskOffset);
+      // A plain Uint8Array even when the chunk is a subclass (a Node Buffer's slice() is a view).
+      const view = new Uint8Array(src.buffer, src.byteOffset + start, n);
+      if (this.#opcode === Opcode.Binary) events.push({ type: "binary", data: view });
+      else this.#deliverText(view, events);
+      return;
+    }
     if (this.#opcode === Opcode.Binary) {
       const data = n > SLAB_MESSAGE_LIMIT ? this.#options.allocate(n) : this.#fromSlab(n, src.length - start);
       if (maskKey !== null) this.#options.mask(src, start, data, 0, n, maskKey, maskOffset);
@@ -208,12 +226,15 @@ export class MessageReader {
       this.#options.mask(src, start, bytes, 0, n, maskKey, maskOffset);
       from = 0;
     }
-    // The whole message is at hand: validate and decode in one pass.
-    const view = bytes.subarray(from, from + n);
+    this.#deliverText(bytes.subarray(from, from + n), events);
+  }
+
+  /** A whole text message's unmasked bytes: validate and decode in one pass. */
+  #deliverText(view: Uint8Array, events: ConnectionEvent[]): void {
     const text = decodeUtf8Strict(view);
     if (text === null) {
       // Fail as the incremental path would (same reason on the wire, however the bytes were split).
-      this.#validate(view, 0, n);
+      this.#validate(view, 0, view.length);
       this.#checkComplete();
       throw new RemoteProtocolError("INVALID_UTF8", "invalid UTF-8 in a text message");
     }

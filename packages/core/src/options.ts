@@ -47,6 +47,14 @@ export interface CommonOptions {
    * shared with nothing. Default: `new Uint8Array(size)`.
    */
   readonly allocate?: (size: number) => Uint8Array;
+  /**
+   * `receive()` may keep and write into the chunks it is given: masked payloads are unmasked in
+   * place, and a message that arrives whole inside one chunk is handed out as a view of it (so a
+   * message the application keeps pins its chunk). This saves a copy per message, as `ws` does.
+   * Set it only when nothing reads or reuses a chunk once it is passed in (a socket's fresh read
+   * buffers); `@wsengine/node` does. Default: false, and `receive()` keeps nothing.
+   */
+  readonly adoptInput?: boolean;
 }
 
 /** Server role options. */

@@ -437,6 +437,34 @@ describe("allocate option", () => {
   });
 });
 
+describe("adoptInput option", () => {
+  it("hands out a whole message as a view of its chunk, unmasked in place", () => {
+    const server = openServer({ adoptInput: true });
+    const chunk = concat([rawFrame(Opcode.Binary, new Uint8Array([1, 2, 3, 4, 5]), { masked: true }), rawFrame(Opcode.Text, utf8("héllo"), { masked: true })]);
+    const events = server.receive(chunk);
+    expect(events).toEqual([{ type: "binary", data: new Uint8Array([1, 2, 3, 4, 5]) }, { type: "text", data: "héllo" }]);
+    const binary = events[0] as { data: Uint8Array };
+    expect(binary.data.buffer).toBe(chunk.buffer);
+    expect(chunk.subarray(6, 11)).toEqual(new Uint8Array([1, 2, 3, 4, 5]));
+  });
+
+  it("hands out plain Uint8Arrays even when the chunk is a subclass (a Node Buffer's slice() is a view)", () => {
+    class Chunk extends Uint8Array {}
+    const wire = rawFrame(Opcode.Binary, new Uint8Array([9, 8, 7]), { masked: true });
+    const chunk = new Chunk(wire.length);
+    chunk.set(wire);
+    const [event] = openServer({ adoptInput: true }).receive(chunk);
+    expect(Object.getPrototypeOf((event as { data: Uint8Array }).data)).toBe(Uint8Array.prototype);
+  });
+
+  it("fails invalid UTF-8 with the reason a copying connection gives", () => {
+    const frame = rawFrame(Opcode.Text, new Uint8Array([0x68, 0xc3, 0x28]), { masked: true });
+    const closed = (adoptInput: boolean) => closedOf(openServer({ adoptInput }).receive(frame.slice()));
+    expect(closed(true)).toEqual(closed(false));
+    expect(closed(true).code).toBe(1007);
+  });
+});
+
 describe("outgoing frames between two takeOutgoing() calls", () => {
   for (const role of ["server", "client"] as const) {
     it(`are built in one array, byte for byte what one takeOutgoing() per frame gives (${role})`, () => {

@@ -11,7 +11,7 @@ export type { ConnectOptions } from "./client.js";
 export { WebSocket } from "./websocket.js";
 export { NodeSocketTransport } from "./transport.js";
 export { toRequestHead } from "./request.js";
-export { nativeMask } from "./native-mask.js";
+export { nativeMask, withNodeDefaults } from "./native-mask.js";
 export * from "@wsengine/session/reexports";
 export type { ShutdownOptions, UpgradeDecision } from "@wsengine/session";
 export type { UpgradeRequest } from "@wsengine/core";

@@ -1,7 +1,8 @@
 /**
  * What core runs faster with on Node ({@link withNodeDefaults}): an optional native masking loop
- * (core's `mask` option) from the `bufferutil` addon that `ws` uses too, and message buffers
- * without the zero-fill (core's `allocate` option). Core's JavaScript loop tops out near 7 GB/s
+ * (core's `mask` option) from the `bufferutil` addon that `ws` uses too, message buffers
+ * without the zero-fill (core's `allocate` option), and messages read in place from the
+ * socket's chunks (core's `adoptInput`). Core's JavaScript loop tops out near 7 GB/s
  * on Node 20; bufferutil's C loop runs at ~45 GB/s, and large messages are bound by that loop
  * (bench/README.md). Without bufferutil installed core's loop is used.
  */
@@ -22,12 +23,19 @@ let loaded: MaskFunction | null | undefined;
 
 /**
  * `options` with Node's defaults for core filled in: bufferutil's mask loop when it is installed,
- * and `Buffer.allocUnsafeSlow` (never the shared pool: core hands the whole array out) for
- * message buffers. Options the caller set win.
+ * `Buffer.allocUnsafeSlow` (never the shared pool: core hands the whole array out) for message
+ * buffers, and `adoptInput`, since a socket's `'data'` chunks are fresh buffers nobody reads
+ * after us (a message whole in one chunk is then a view of it, as with `ws`). Options the caller
+ * set win; pass `adoptInput: false` when feeding chunks you reuse.
  */
 export function withNodeDefaults<T extends CommonOptions>(options: T): T {
   const mask = options.mask ?? nativeMask();
-  return { ...options, allocate: options.allocate ?? allocateUninitialised, ...(mask === null ? {} : { mask }) };
+  return {
+    ...options,
+    allocate: options.allocate ?? allocateUninitialised,
+    adoptInput: options.adoptInput ?? true,
+    ...(mask === null ? {} : { mask }),
+  };
 }
 
 const allocateUninitialised = (size: number): Uint8Array => Buffer.allocUnsafeSlow(size);

@@ -44,7 +44,7 @@ describe("native masking (bufferutil)", () => {
 });
 
 describe("withNodeDefaults", () => {
-  it("fills in bufferutil's loop and unzeroed buffers, and never overrides the caller's choice", async () => {
+  it("fills in bufferutil's loop, unzeroed buffers and input adoption, and never overrides the caller's choice", async () => {
     const { withNodeDefaults } = await import("../src/native-mask.js");
     const options: CommonOptions = { maxMessageSize: 5 };
     const filled = withNodeDefaults(options);
@@ -56,9 +56,11 @@ describe("withNodeDefaults", () => {
     // A buffer of its own, never a slice of Node's shared pool.
     expect(big.buffer.byteLength).toBe(10_000);
     expect(filled.allocate!(16).buffer.byteLength).toBe(16);
-    const own = { mask: maskInto, allocate: (n: number) => new Uint8Array(n) };
+    expect(filled.adoptInput).toBe(true);
+    const own = { mask: maskInto, allocate: (n: number) => new Uint8Array(n), adoptInput: false };
     const kept = withNodeDefaults(own);
     expect(kept.mask).toBe(own.mask);
     expect(kept.allocate).toBe(own.allocate);
+    expect(kept.adoptInput).toBe(false);
   });
 });

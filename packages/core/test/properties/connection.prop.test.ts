@@ -1,13 +1,13 @@
 import { fc, it } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
-import { ClientConnection, type ConnectionEvent, encodeFrame, FrameDecoder, InternalError, ServerConnection } from "../../src/index.js";
-import { openConnection, REQUEST, responseFor } from "../helpers/connections.js";
+import { ClientConnection, type ConnectionEvent, encodeFrame, FrameDecoder, InternalError, permessageDeflate, ServerConnection } from "../../src/index.js";
+import { ConnectedPair, openConnection, REQUEST, responseFor } from "../helpers/connections.js";
 import { seededRandom } from "../helpers/random.js";
 import { concat, digest, digestEvents, splitAt, utf8 } from "../helpers/wire.js";
 import { bytesOfSize, cuts, encodeItems, wireItem } from "./arbitraries.js";
 
-function feed(role: "client" | "server", chunks: readonly Uint8Array[]): { events: ConnectionEvent[]; out: Uint8Array } {
-  const conn = openConnection(role, { maxMessageSize: 1 << 20 });
+function feed(role: "client" | "server", chunks: readonly Uint8Array[], adoptInput = false): { events: ConnectionEvent[]; out: Uint8Array } {
+  const conn = openConnection(role, { maxMessageSize: 1 << 20, adoptInput });
   const events: ConnectionEvent[] = [];
   for (const c of chunks) events.push(...conn.receive(c));
   events.push(...conn.receiveEof());
@@ -27,6 +27,54 @@ describe("split invariance", () => {
       expect(whole.events.some((e) => e.type === "closed" && e.error?.code !== "UNEXPECTED_EOF")).toBe(false);
     });
   }
+
+  for (const role of ["server", "client"] as const) {
+    it.prop([fc.array(wireItem, { maxLength: 8 }).chain((items) => {
+      const bytes = encodeItems(items, role === "server");
+      return fc.tuple(fc.constant(bytes), cuts(bytes.length));
+    })], { numRuns: 150 })(`with adoptInput, any split gives the events and replies of a copying connection (${role})`, ([bytes, points]) => {
+      const copying = feed(role, [bytes]);
+      // Adopted chunks are unmasked in place: each run gets chunks of its own.
+      const adopted = feed(role, splitAt(bytes, points).map((c) => c.slice()), true);
+      expect(digestEvents(adopted.events)).toEqual(digestEvents(copying.events));
+      expect(digest(adopted.out)).toBe(digest(copying.out));
+    });
+  }
+
+  it.prop([
+    fc.array(fc.oneof(fc.string({ unit: "grapheme", maxLength: 300 }), bytesOfSize(fc.constantFrom(0, 1, 200, 5000, 70_000))), { minLength: 1, maxLength: 6 }),
+    fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 6 }),
+    fc.boolean(),
+  ], { numRuns: 60 })("with adoptInput, compressed messages in any split give the events of a copying server", (messages, cutPercents, fragmented) => {
+    const pair = new ConnectedPair({ extensions: [permessageDeflate()] }, { extensions: [permessageDeflate()] });
+    for (const m of messages) {
+      if (typeof m === "string") pair.client.sendText(m);
+      else if (fragmented && m.length > 1) {
+        pair.client.sendBinary(m.subarray(0, m.length >> 1), { fin: false });
+        pair.client.sendBinary(m.subarray(m.length >> 1));
+      } else pair.client.sendBinary(m);
+    }
+    pair.pump();
+    // The upgrade request alone first (a server holds only a little data before it accepts).
+    const [request, ...frames] = pair.wire.filter((w) => w.from === "client").map((w) => w.bytes);
+    const wire = concat(frames);
+    const run = (chunks: readonly Uint8Array[], adoptInput: boolean): unknown[] => {
+      const server = new ServerConnection({ random: seededRandom(11), extensions: [permessageDeflate()], adoptInput });
+      const events: ConnectionEvent[] = [];
+      for (const c of [request!.slice(), ...chunks]) {
+        for (const ev of server.receive(c)) {
+          events.push(ev);
+          if (ev.type === "upgrade-request") server.accept();
+        }
+        events.push(...server.takeEvents());
+      }
+      return digestEvents(events.map((e) => (e.type === "upgrade-request" ? { type: e.type } : e)));
+    };
+    const points = cutPercents.map((p) => Math.floor((p / 100) * wire.length)).sort((a, b) => a - b);
+    const expected = run([wire.slice()], false);
+    expect(expected.filter((e) => (e as { type: string }).type === "text" || (e as { type: string }).type === "binary")).toHaveLength(messages.length);
+    expect(run(splitAt(wire, points).map((c) => c.slice()), true)).toEqual(expected);
+  });
 
   it.prop([fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 12 }), fc.array(fc.integer({ min: 0, max: 800 }), { maxLength: 10 })], { numRuns: 200 })(
     "any split of arbitrary bytes gives the same events (server, from the handshake on)",

@@ -259,14 +259,15 @@ export class WhatwgWebSocket extends EventTarget {
     let data: string | ArrayBuffer | Blob;
     if (typeof message === "string") data = message;
     else if (this.#binaryType === "arraybuffer") {
-      // The session hands over bytes it owns; only a view into a larger buffer needs a copy.
+      // The session hands over bytes it owns; only a view into a larger buffer needs a copy
+      // (Uint8Array's slice: a Node Buffer's own slice() would be another view).
       data =
         message.byteOffset === 0 && message.byteLength === message.buffer.byteLength && message.buffer instanceof ArrayBuffer
           ? message.buffer
-          : message.slice().buffer;
+          : Uint8Array.prototype.slice.call(message).buffer;
     } else {
       // A Blob part must be ArrayBuffer-backed (not SharedArrayBuffer) under the DOM typings.
-      const part = message.buffer instanceof ArrayBuffer ? new Uint8Array(message.buffer, message.byteOffset, message.byteLength) : message.slice();
+      const part = message.buffer instanceof ArrayBuffer ? new Uint8Array(message.buffer, message.byteOffset, message.byteLength) : Uint8Array.prototype.slice.call(message);
       data = new Blob([part]);
     }
     this.dispatchEvent(new MessageEventClass("message", { data, origin: this.#url.origin }));
