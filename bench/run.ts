@@ -197,6 +197,7 @@ const roundJobs: InprocJob[] = [
     ["ws", NO_BU],
     ["ws", {}],
     ["ws-string", NO_BU],
+    ["core-string", {}],
   ].map(([impl, env]) => ({ suite: "parse", script: "inproc/parse.ts", impl: impl as string, args: ["--impl", impl as string, "--samples", "1"], env: env as Record<string, string>, nodeFlags: [] })),
   ...[
     ["core", {}],

@@ -3,12 +3,14 @@
  * Connection.receive() and to ws's Receiver. One implementation per process (run.ts starts one
  * for each), so no JIT site is shared between them.
  *
- *   tsx inproc/parse.ts --impl core|ws|ws-string [--quick] [--only 1024/text/masked/plain]
+ *   tsx inproc/parse.ts --impl core|core+bufferutil|core-string|ws|ws-string [--quick] [--only 1024/text/masked/plain]
  *
- * `ws-string` is ws's Receiver plus the `toString()` an application needs to get text (ws hands
- * text messages over as Buffers; core hands over strings). Every pass first copies the pristine
- * input into the read buffers (ws unmasks in place), for every implementation alike; the cost of
- * that copy alone is reported as `refreshPerSec`.
+ * ws's Receiver hands text over as validated bytes (a Buffer), and so do `core` and
+ * `core+bufferutil` here (core's `textAs: "bytes"`): like for like. `ws-string` adds the
+ * `toString()` an application needs to get a string, and `core-string` is core delivering
+ * strings (its default), with @wsengine/node's defaults; both run the text cases only. Every pass
+ * first copies the pristine input into the read buffers (ws unmasks in place, core adopts them),
+ * for every implementation alike; the cost of that copy alone is reported as `refreshPerSec`.
  */
 import { allCases, buildStream, caseKey, chunked, openPair, SIZES } from "../lib/fixtures.js";
 import type { Case } from "../lib/fixtures.js";
@@ -19,9 +21,10 @@ import { Receiver, wsDeflate, wsUsesBufferUtil } from "../lib/ws-internals.js";
 
 const { impl, quick, only } = workerArgs(process.argv.slice(2));
 const budget = budgetFrom(process.argv.slice(2));
-// `core+bufferutil`: core with what @wsengine/node passes it by default (bufferutil's mask loop, unzeroed buffers).
-const isCore = impl === "core" || impl === "core+bufferutil";
-const coreNode = impl === "core+bufferutil" ? requireNodeDefaults() : undefined;
+// `core+bufferutil`: core with what @wsengine/node passes it by default (bufferutil's mask loop,
+// unzeroed buffers, buffer.isUtf8).
+const isCore = impl === "core" || impl === "core+bufferutil" || impl === "core-string";
+const coreOptions = impl === "core" ? { textAs: "bytes" as const } : impl === "core+bufferutil" ? { ...requireNodeDefaults(), textAs: "bytes" as const } : impl === "core-string" ? requireNodeDefaults() : undefined;
 const sizes = quick ? [16, 1024] : SIZES;
 
 function makePass(c: Case, pristine: readonly Buffer[], work: readonly Buffer[], count: number): Pass {
@@ -36,7 +39,7 @@ function makePass(c: Case, pristine: readonly Buffer[], work: readonly Buffer[],
   };
 
   if (isCore) {
-    const fresh = (): ReturnType<typeof openPair> => openPair(c.deflate ? {} : null, undefined, coreNode);
+    const fresh = (): ReturnType<typeof openPair> => openPair(c.deflate ? {} : null, undefined, coreOptions);
     let pair = fresh();
     return () => {
       // With compression the inflater's window carries over: decode each pass on a new connection.
@@ -95,7 +98,7 @@ function newReceiver(c: Case): InstanceType<typeof Receiver> {
 for (const c of allCases(sizes)) {
   const key = caseKey(c);
   if (only !== null && key !== only) continue;
-  if (impl === "ws-string" && c.kind !== "text") continue;
+  if ((impl === "ws-string" || impl === "core-string") && c.kind !== "text") continue;
   const { bytes, count } = buildStream(c);
   const pristine = chunked(bytes);
   const work = chunked(bytes);

@@ -103,12 +103,12 @@ export function payloads(size: number): Uint8Array[] {
 export function openPair(
   deflate: PerMessageDeflateOptions | null,
   maxMessageSize = 64 * 1024 * 1024,
-  node?: Pick<CommonOptions, "mask" | "allocate">,
+  options?: Pick<CommonOptions, "mask" | "allocate" | "validateUtf8" | "textAs">,
 ): { client: ClientConnection; server: ServerConnection } {
   const extensions = deflate === null ? [] : [permessageDeflate(deflate)];
   // The suites own their input chunks and refill them before each pass, as ws's in-place
   // unmasking needs too: core may adopt them (a socket adapter's reads are the same).
-  const common = { extensions, maxMessageSize, adoptInput: true, ...node };
+  const common = { extensions, maxMessageSize, adoptInput: true, ...options };
   const server = new ServerConnection(common);
   const client = new ClientConnection({ host: "bench.invalid", ...common });
   for (const b of client.takeOutgoing()) {

@@ -43,7 +43,7 @@ import {
 } from "./handshake/request.js";
 import { buildUpgradeRequest, validateUpgradeResponse } from "./handshake/response.js";
 import type { HttpRequestHead, HttpResponseHead, UpgradeRequest } from "./handshake/types.js";
-import { encodeUtf8 } from "./internal/utf8.js";
+import { encodeUtf8, isValidUtf8 } from "./internal/utf8.js";
 import { pooledRandom, type RandomSource } from "./internal/random.js";
 import { MessageReader } from "./message.js";
 import { type ClientOptions, type CommonOptions, DEFAULTS, type ServerOptions } from "./options.js";
@@ -86,7 +86,7 @@ export abstract class Connection {
   abstract readonly role: "client" | "server";
 
   #state: ConnectionState = "connecting";
-  protected readonly options: Required<Pick<CommonOptions, "maxMessageSize" | "maxFrameSize" | "maxFragments" | "autoPong" | "autoClose" | "streaming" | "mask" | "allocate" | "adoptInput">>;
+  protected readonly options: Required<Pick<CommonOptions, "maxMessageSize" | "maxFrameSize" | "maxFragments" | "autoPong" | "autoClose" | "streaming" | "mask" | "allocate" | "adoptInput" | "textAs" | "validateUtf8">>;
   /** Only a client masks frames, and only a client's handshake needs a key: created on first use. */
   #random: RandomSource | null;
   protected events: ConnectionEvent[] = [];
@@ -146,6 +146,8 @@ export abstract class Connection {
       mask: options.mask ?? maskInto,
       allocate: options.allocate ?? allocateZeroed,
       adoptInput: options.adoptInput ?? false,
+      textAs: options.textAs ?? "string",
+      validateUtf8: options.validateUtf8 ?? isValidUtf8,
     };
     this.#random = options.random ?? null;
     this.#reader = new MessageReader(this.options);

@@ -30,6 +30,14 @@ export interface TextEvent {
   readonly data: string;
 }
 /**
+ * A whole text message as its UTF-8 bytes, already validated (option `textAs: "bytes"`). Owned
+ * by the application as a `binary` event's data is.
+ */
+export interface TextBytesEvent {
+  readonly type: "text-bytes";
+  readonly data: Uint8Array;
+}
+/**
  * A whole binary message. `data` is the application's to keep and modify. Messages up to 4 KiB
  * that arrived in one input chunk are views into one array allocated for that chunk, so
  * `data.buffer` may also hold other messages of this connection. With `adoptInput`, a message
@@ -83,6 +91,7 @@ export type ConnectionEvent =
   | OpenEvent
   | RejectedEvent
   | TextEvent
+  | TextBytesEvent
   | BinaryEvent
   | TextFragmentEvent
   | BinaryFragmentEvent

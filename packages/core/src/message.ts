@@ -23,6 +23,8 @@ export interface MessageReaderOptions {
   readonly mask: MaskFunction;
   readonly allocate: (size: number) => Uint8Array;
   readonly adoptInput: boolean;
+  readonly textAs: "string" | "bytes";
+  readonly validateUtf8: (bytes: Uint8Array) => boolean;
 }
 
 // Reassembly buffer sizing. A header announces the frame's length, but a peer may announce a big
@@ -202,14 +204,16 @@ export class MessageReader {
       // A plain Uint8Array even when the chunk is a subclass (a Node Buffer's slice() is a view).
       const view = new Uint8Array(src.buffer, src.byteOffset + start, n);
       if (this.#opcode === Opcode.Binary) events.push({ type: "binary", data: view });
+      else if (this.#options.textAs === "bytes") this.#deliverTextBytes(view, events);
       else this.#deliverText(view, events);
       return;
     }
-    if (this.#opcode === Opcode.Binary) {
+    if (this.#opcode === Opcode.Binary || this.#options.textAs === "bytes") {
       const data = n > SLAB_MESSAGE_LIMIT ? this.#options.allocate(n) : this.#fromSlab(n, src.length - start);
       if (maskKey !== null) this.#options.mask(src, start, data, 0, n, maskKey, maskOffset);
       else data.set(src.subarray(start, start + n));
-      events.push({ type: "binary", data });
+      if (this.#opcode === Opcode.Binary) events.push({ type: "binary", data });
+      else this.#deliverTextBytes(data, events);
       return;
     }
     let bytes: Uint8Array;
@@ -232,13 +236,21 @@ export class MessageReader {
   /** A whole text message's unmasked bytes: validate and decode in one pass. */
   #deliverText(view: Uint8Array, events: ConnectionEvent[]): void {
     const text = decodeUtf8Strict(view);
-    if (text === null) {
-      // Fail as the incremental path would (same reason on the wire, however the bytes were split).
-      this.#validate(view, 0, view.length);
-      this.#checkComplete();
-      throw new RemoteProtocolError("INVALID_UTF8", "invalid UTF-8 in a text message");
-    }
+    if (text === null) this.#failText(view);
     events.push({ type: "text", data: text });
+  }
+
+  /** A whole text message's bytes, the application's to keep (`textAs: "bytes"`). */
+  #deliverTextBytes(data: Uint8Array, events: ConnectionEvent[]): void {
+    if (!this.#options.validateUtf8(data)) this.#failText(data);
+    events.push({ type: "text-bytes", data });
+  }
+
+  /** Fail as the incremental path would: the same reason on the wire, however the bytes were split. */
+  #failText(view: Uint8Array): never {
+    this.#validate(view, 0, view.length);
+    this.#checkComplete();
+    throw new RemoteProtocolError("INVALID_UTF8", "invalid UTF-8 in a text message");
   }
 
   /** `n` bytes from the slab; `chunkLeft` is what the input chunk holds from here on. */
@@ -308,8 +320,9 @@ export class MessageReader {
       if (this.#opcode === Opcode.Binary) {
         events.push({ type: "binary", data });
       } else {
+        // Validated piece by piece as it arrived.
         this.#checkComplete();
-        events.push({ type: "text", data: decodeUtf8(data) });
+        events.push(this.#options.textAs === "bytes" ? { type: "text-bytes", data } : { type: "text", data: decodeUtf8(data) });
       }
     }
     this.#opcode = 0;

@@ -1,12 +1,12 @@
 /**
  * What core runs faster with on Node ({@link withNodeDefaults}): an optional native masking loop
- * (core's `mask` option) from the `bufferutil` addon that `ws` uses too, message buffers
- * without the zero-fill (core's `allocate` option), and messages read in place from the
- * socket's chunks (core's `adoptInput`). Core's JavaScript loop tops out near 7 GB/s
- * on Node 20; bufferutil's C loop runs at ~45 GB/s, and large messages are bound by that loop
+ * (core's `mask` option) from the `bufferutil` addon that `ws` uses too, message buffers without
+ * the zero-fill (`allocate`), messages read in place from the socket's chunks (`adoptInput`) and
+ * Node's UTF-8 check (`validateUtf8`). Core's JavaScript loop tops out near 7 GB/s on Node 20;
+ * bufferutil's C loop runs at ~45 GB/s, and large messages are bound by that loop
  * (bench/README.md). Without bufferutil installed core's loop is used.
  */
-import { Buffer } from "node:buffer";
+import { Buffer, isUtf8 } from "node:buffer";
 import { createRequire } from "node:module";
 import { type CommonOptions, type MaskFunction, maskInto } from "@wsengine/core";
 
@@ -24,9 +24,10 @@ let loaded: MaskFunction | null | undefined;
 /**
  * `options` with Node's defaults for core filled in: bufferutil's mask loop when it is installed,
  * `Buffer.allocUnsafeSlow` (never the shared pool: core hands the whole array out) for message
- * buffers, and `adoptInput`, since a socket's `'data'` chunks are fresh buffers nobody reads
- * after us (a message whole in one chunk is then a view of it, as with `ws`). Options the caller
- * set win; pass `adoptInput: false` when feeding chunks you reuse.
+ * buffers, `adoptInput`, since a socket's `'data'` chunks are fresh buffers nobody reads after
+ * us (a message whole in one chunk is then a view of it, as with `ws`), and `buffer.isUtf8`
+ * (simdutf, what `ws` uses) to check text delivered as bytes. Options the caller set win; pass
+ * `adoptInput: false` when feeding chunks you reuse.
  */
 export function withNodeDefaults<T extends CommonOptions>(options: T): T {
   const mask = options.mask ?? nativeMask();
@@ -34,6 +35,7 @@ export function withNodeDefaults<T extends CommonOptions>(options: T): T {
     ...options,
     allocate: options.allocate ?? allocateUninitialised,
     adoptInput: options.adoptInput ?? true,
+    validateUtf8: options.validateUtf8 ?? isUtf8,
     ...(mask === null ? {} : { mask }),
   };
 }

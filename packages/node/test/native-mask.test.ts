@@ -57,6 +57,8 @@ describe("withNodeDefaults", () => {
     expect(big.buffer.byteLength).toBe(10_000);
     expect(filled.allocate!(16).buffer.byteLength).toBe(16);
     expect(filled.adoptInput).toBe(true);
+    expect(filled.validateUtf8!(new Uint8Array([0xe2, 0x9c, 0x93]))).toBe(true);
+    expect(filled.validateUtf8!(new Uint8Array([0xed, 0xa0, 0x80]))).toBe(false);
     const own = { mask: maskInto, allocate: (n: number) => new Uint8Array(n), adoptInput: false };
     const kept = withNodeDefaults(own);
     expect(kept.mask).toBe(own.mask);

@@ -634,9 +634,10 @@ export class WebSocketSession implements AsyncIterable<Message> {
         return;
       case "text-fragment":
       case "binary-fragment":
-        // Whole messages are this layer's contract; a streaming connection is a setup bug.
+      case "text-bytes":
+        // Whole messages, text as strings, are this layer's contract; anything else is a setup bug.
         this.#conn.fail(1011, "");
-        this.#failure ??= new WebSocketError("INVALID_STATE", "the session does not support core's streaming mode");
+        this.#failure ??= new WebSocketError("INVALID_STATE", `the session does not support core's ${ev.type === "text-bytes" ? 'textAs: "bytes"' : "streaming mode"}`);
         this.#run(this.#conn.takeEvents());
         return;
       default:

@@ -1,13 +1,13 @@
 import { fc, it } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
-import { ClientConnection, type ConnectionEvent, encodeFrame, FrameDecoder, InternalError, permessageDeflate, ServerConnection } from "../../src/index.js";
+import { ClientConnection, type CommonOptions, type ConnectionEvent, encodeFrame, FrameDecoder, InternalError, permessageDeflate, ServerConnection } from "../../src/index.js";
 import { ConnectedPair, openConnection, REQUEST, responseFor } from "../helpers/connections.js";
 import { seededRandom } from "../helpers/random.js";
-import { concat, digest, digestEvents, splitAt, utf8 } from "../helpers/wire.js";
+import { concat, digest, digestEvents, rawFrame, splitAt, utf8 } from "../helpers/wire.js";
 import { bytesOfSize, cuts, encodeItems, wireItem } from "./arbitraries.js";
 
-function feed(role: "client" | "server", chunks: readonly Uint8Array[], adoptInput = false): { events: ConnectionEvent[]; out: Uint8Array } {
-  const conn = openConnection(role, { maxMessageSize: 1 << 20, adoptInput });
+function feed(role: "client" | "server", chunks: readonly Uint8Array[], options: CommonOptions = {}): { events: ConnectionEvent[]; out: Uint8Array } {
+  const conn = openConnection(role, { maxMessageSize: 1 << 20, ...options });
   const events: ConnectionEvent[] = [];
   for (const c of chunks) events.push(...conn.receive(c));
   events.push(...conn.receiveEof());
@@ -35,9 +35,44 @@ describe("split invariance", () => {
     })], { numRuns: 150 })(`with adoptInput, any split gives the events and replies of a copying connection (${role})`, ([bytes, points]) => {
       const copying = feed(role, [bytes]);
       // Adopted chunks are unmasked in place: each run gets chunks of its own.
-      const adopted = feed(role, splitAt(bytes, points).map((c) => c.slice()), true);
+      const adopted = feed(role, splitAt(bytes, points).map((c) => c.slice()), { adoptInput: true });
       expect(digestEvents(adopted.events)).toEqual(digestEvents(copying.events));
       expect(digest(adopted.out)).toBe(digest(copying.out));
+    });
+  }
+
+  // textAs "bytes": the events of string mode with each text message as its UTF-8 bytes, and the
+  // same failure (code, reason, replies) for invalid text, whichever validator runs.
+  const asBytes = (events: readonly ConnectionEvent[]): ConnectionEvent[] =>
+    events.map((e) => (e.type === "text" ? { type: "text-bytes", data: utf8(e.data) } : e));
+  const withDecoder = (bytes: Uint8Array): boolean => {
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const textPayload = fc.oneof(
+    fc.string({ unit: "grapheme", maxLength: 40 }).map(utf8),
+    fc.uint8Array({ maxLength: 40 }),
+    fc.string({ unit: "grapheme", minLength: 1, maxLength: 40 }).chain((t) => fc.integer({ min: 0, max: utf8(t).length - 1 }).map((cut) => utf8(t).subarray(0, cut))),
+    fc.constantFrom(utf8("\u{10ffff}"), new Uint8Array([0xed, 0xa0, 0x80]), new Uint8Array([0xc0, 0xaf]), new Uint8Array([0xf4, 0x90, 0x80, 0x80])),
+  );
+  for (const role of ["server", "client"] as const) {
+    it.prop([
+      fc.array(fc.oneof(wireItem, fc.record({ kind: fc.constant("raw-text" as const), bytes: textPayload, pieces: fc.integer({ min: 1, max: 3 }) })), { maxLength: 6 }).chain((items) => {
+        const bytes = concat(items.map((item) => (item.kind === "raw-text" ? encodeRawText(item.bytes, item.pieces, role === "server") : encodeItems([item], role === "server"))));
+        return fc.tuple(fc.constant(bytes), cuts(bytes.length));
+      }),
+      fc.boolean(),
+      fc.boolean(),
+    ], { numRuns: 200 })(`with textAs "bytes", any split gives string mode's events with text as bytes (${role})`, ([bytes, points], adoptInput, ownValidator) => {
+      const strings = feed(role, [bytes.slice()]);
+      const options: CommonOptions = { textAs: "bytes", adoptInput, ...(ownValidator ? { validateUtf8: withDecoder } : {}) };
+      const got = feed(role, splitAt(bytes, points).map((c) => c.slice()), options);
+      expect(digestEvents(got.events)).toEqual(digestEvents(asBytes(strings.events)));
+      expect(digest(got.out)).toBe(digest(strings.out));
     });
   }
 
@@ -168,3 +203,14 @@ describe("totality", () => {
     noInternalError(events);
   });
 });
+
+/** A text message of arbitrary bytes (valid UTF-8 or not) in `pieces` frames. */
+function encodeRawText(bytes: Uint8Array, pieces: number, masked: boolean): Uint8Array {
+  const frames: Uint8Array[] = [];
+  const step = Math.ceil(bytes.length / pieces) || 1;
+  for (let i = 0; i < pieces; i++) {
+    const part = bytes.subarray(Math.min(i * step, bytes.length), Math.min((i + 1) * step, bytes.length));
+    frames.push(rawFrame(i === 0 ? 1 : 0, part, { masked, fin: i === pieces - 1 }));
+  }
+  return concat(frames);
+}
