@@ -8,7 +8,7 @@
  */
 import { Buffer, isUtf8 } from "node:buffer";
 import { createRequire } from "node:module";
-import { type CommonOptions, type MaskFunction, maskInto } from "@wsengine/core";
+import { type CommonOptions, isValidUtf8, type MaskFunction, maskInto } from "@wsengine/core";
 
 /** The part of bufferutil's API used here (bufferutil/index.d.ts, 4.x). */
 interface BufferUtil {
@@ -35,12 +35,16 @@ export function withNodeDefaults<T extends CommonOptions>(options: T): T {
     ...options,
     allocate: options.allocate ?? allocateUninitialised,
     adoptInput: options.adoptInput ?? true,
-    validateUtf8: options.validateUtf8 ?? isUtf8,
+    validateUtf8: options.validateUtf8 ?? validateUtf8,
     ...(mask === null ? {} : { mask }),
   };
 }
 
 const allocateUninitialised = (size: number): Uint8Array => Buffer.allocUnsafeSlow(size);
+
+/** Below this many bytes core's loop beats the call into C (measured ~15 ns vs ~23 ns at 16 B). */
+const NATIVE_UTF8_THRESHOLD = 64;
+const validateUtf8 = (bytes: Uint8Array): boolean => (bytes.length < NATIVE_UTF8_THRESHOLD ? isValidUtf8(bytes) : isUtf8(bytes));
 
 /** bufferutil's loop in core's {@link MaskFunction} contract, or null when the addon is not available. */
 export function nativeMask(): MaskFunction | null {

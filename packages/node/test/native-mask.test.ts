@@ -59,6 +59,10 @@ describe("withNodeDefaults", () => {
     expect(filled.adoptInput).toBe(true);
     expect(filled.validateUtf8!(new Uint8Array([0xe2, 0x9c, 0x93]))).toBe(true);
     expect(filled.validateUtf8!(new Uint8Array([0xed, 0xa0, 0x80]))).toBe(false);
+    // Past the size where Node's simdutf check takes over.
+    const long = new TextEncoder().encode("é✓".repeat(40));
+    expect(filled.validateUtf8!(long)).toBe(true);
+    expect(filled.validateUtf8!(long.subarray(0, long.length - 1))).toBe(false);
     const own = { mask: maskInto, allocate: (n: number) => new Uint8Array(n), adoptInput: false };
     const kept = withNodeDefaults(own);
     expect(kept.mask).toBe(own.mask);
