@@ -13,7 +13,7 @@ import type { ConnectionEvent } from "./events.js";
 import type { Extension } from "./extensions/extension.js";
 import type { MaskFunction } from "./frame/mask.js";
 import { Opcode } from "./frame/opcode.js";
-import { decodeUtf8, decodeUtf8Strict, Utf8StreamDecoder, Utf8Validator } from "./internal/utf8.js";
+import { decodeUtf8, decodeUtf8Strict, isValidUtf8, Utf8StreamDecoder, Utf8Validator } from "./internal/utf8.js";
 
 /** The limits and delivery mode a {@link MessageReader} works with. */
 export interface MessageReaderOptions {
@@ -350,7 +350,7 @@ export class MessageReader {
   }
 
   #validate(bytes: Uint8Array, start: number, end: number): void {
-    const bad = (this.#validator ??= new Utf8Validator()).push(bytes, start, end);
+    const bad = (this.#validator ??= new Utf8Validator(this.#options.validateUtf8 === isValidUtf8 ? null : this.#options.validateUtf8)).push(bytes, start, end);
     if (bad >= 0) throw new RemoteProtocolError("INVALID_UTF8", "invalid UTF-8 in a text message");
   }
 

@@ -114,6 +114,8 @@ function scan(bytes: Uint8Array, i: number, end: number): number {
  * ```
  */
 export class Utf8Validator {
+  /** A faster whole-input check for long runs of whole code points, or null. */
+  private readonly check: ((bytes: Uint8Array) => boolean) | null;
   /** Continuation bytes the current code point still needs (0 on a code point boundary). */
   private need = 0;
   /** Allowed range of the next continuation byte; narrower than 80..BF only right after E0, ED, F0, F4. */
@@ -121,6 +123,16 @@ export class Utf8Validator {
   private hi = 0xbf;
   /** Set by the first impossible byte; the stream can never become valid again. */
   private failed = false;
+
+  /**
+   * @param check - optional strict whole-input check (like {@link isValidUtf8}, e.g. Node's
+   *   `buffer.isUtf8`) run over runs of at least 256 bytes cut on a code point
+   *   boundary; this validator's own loop still reads the bytes around the cuts and, on a
+   *   failure, finds the failing index, so results are the same as without it.
+   */
+  constructor(check: ((bytes: Uint8Array) => boolean) | null = null) {
+    this.check = check;
+  }
 
   /**
    * Validates `bytes[start..end)` as the next part of the stream.
@@ -145,6 +157,12 @@ export class Utf8Validator {
       i = this.continueSequence(bytes, i, end);
       if (i < 0) return ~i;
       if (this.need !== 0) return -1;
+    }
+    if (this.check !== null && end - i >= CHECK_MIN) {
+      // Hand the whole code points to the faster check; its verdict alone gives no index, so a
+      // failure is located by scanning the same run.
+      const cut = lastBoundary(bytes, i, end);
+      if (this.check(bytes.subarray(i, cut))) i = cut;
     }
     const r = scan(bytes, i, end);
     if (r === end) return -1;
@@ -211,6 +229,23 @@ export class Utf8Validator {
     this.hi = hi;
     return i;
   }
+}
+
+/** Runs shorter than this stay with the validator's own loop (a view and a call cost more). */
+const CHECK_MIN = 256;
+
+/**
+ * Where `bytes[start..end)` stops holding only whole code points: the start of a lead byte whose
+ * sequence runs past `end`, else `end` (invalid bytes are left for the check to reject).
+ */
+function lastBoundary(bytes: Uint8Array, start: number, end: number): number {
+  const stop = Math.max(start, end - 4);
+  let p = end - 1;
+  while (p >= stop && (bytes[p]! & 0xc0) === 0x80) p--;
+  if (p < stop) return end;
+  const b = bytes[p]!;
+  const length = b < 0xc0 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+  return p + length > end ? p : end;
 }
 
 /**

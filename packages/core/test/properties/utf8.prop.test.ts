@@ -63,8 +63,8 @@ function fatalAcceptsPrefix(bytes: Uint8Array): boolean {
 }
 
 /** Runs a fresh validator over `bytes` cut at `cuts`; returns the global error index or -1, and completeness. */
-function validateInChunks(bytes: Uint8Array, cuts: readonly number[]): Verdict {
-  const v = new Utf8Validator();
+function validateInChunks(bytes: Uint8Array, cuts: readonly number[], check: ((b: Uint8Array) => boolean) | null = null): Verdict {
+  const v = new Utf8Validator(check);
   let start = 0;
   for (const cut of [...cuts, bytes.length]) {
     const end = Math.max(start, Math.min(cut, bytes.length));
@@ -107,10 +107,10 @@ const edgeBytes = fc
   )
   .map((parts) => Uint8Array.from(parts.flat()));
 
-/** Valid UTF-8 with a few mutations: bytes replaced, inserted or deleted. */
-const mutatedText = fc
+/** Valid UTF-8 of `minLength` to `maxLength` code points with a few mutations: bytes replaced, inserted or deleted. */
+const mutated = (minLength: number, maxLength: number): fc.Arbitrary<Uint8Array> => fc
   .tuple(
-    fc.string({ unit: "binary", maxLength: 80 }),
+    fc.string({ unit: "binary", minLength, maxLength }),
     fc.array(
       fc.tuple(fc.constantFrom("set", "insert", "delete"), fc.nat(), fc.integer({ min: 0, max: 255 })),
       { maxLength: 3 },
@@ -126,6 +126,7 @@ const mutatedText = fc
     }
     return Uint8Array.from(bytes);
   });
+const mutatedText = mutated(0, 80);
 
 /** Long ASCII runs around one interesting sequence, to exercise the word-at-a-time path. */
 const longAscii = fc
@@ -147,6 +148,8 @@ const anyBytes = fc.oneof(
   { weight: 2, arbitrary: fc.uint8Array({ maxLength: 64 }) },
   { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 8 }).map((b) => b.map((x) => x | 0x80)) },
   { weight: 2, arbitrary: longAscii },
+  // Long enough for a validator's whole-input check (runs of 256 bytes and more).
+  { weight: 2, arbitrary: mutated(100, 400) },
 );
 
 const cutsFor = (bytes: Uint8Array): fc.Arbitrary<number[]> =>
@@ -167,6 +170,9 @@ describe("UTF-8 oracle (STYLE §9.3)", () => {
       expect(isValidUtf8(bytes)).toBe(valid);
       expect(validateInChunks(bytes, [])).toEqual(expected);
       expect(validateInChunks(bytes, cuts)).toEqual(expected);
+      // With a whole-input check lent (TextDecoder fatal here, simdutf on Node): the same verdicts.
+      expect(validateInChunks(bytes, [], fatalAccepts)).toEqual(expected);
+      expect(validateInChunks(bytes, cuts, fatalAccepts)).toEqual(expected);
     },
   );
 
