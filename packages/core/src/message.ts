@@ -33,13 +33,8 @@ export interface MessageReaderOptions {
 // message read in 64 KiB pieces costs one 256 KiB copy (doubling from 64 KiB copied 960 KiB).
 const EAGER_BUFFER = 256 * 1024;
 const GROWTH = 4;
-// Masked text up to this size is unmasked into a scratch buffer for validation and decoding;
-// larger messages get a buffer of their own. The scratch never escapes (the text leaves as a
-// string) and is only used synchronously, so every connection can share one.
-const SCRATCH_SIZE = 4 * 1024;
-let scratch: Uint8Array | null = null;
-// Binary messages up to SLAB_MESSAGE_LIMIT share a slab allocated for the input chunk they came
-// in: V8 allocates a typed array over 64 bytes off-heap at ~0.5-1 µs each, a view into an
+// Binary messages up to SLAB_MESSAGE_LIMIT (and masked text, unmasked there to be decoded) share
+// a slab allocated for the input chunk they came in: V8 allocates a typed array over 64 bytes off-heap at ~0.5-1 µs each, a view into an
 // existing buffer at ~20-50 ns. The slab is sized from the bytes left in the chunk, so it holds
 // nothing the chunk did not carry, and it is dropped when `receive()` returns: an idle
 // connection keeps none, and a message the application keeps pins at most SLAB_SIZE bytes of
@@ -216,21 +211,15 @@ export class MessageReader {
       else this.#deliverTextBytes(data, events);
       return;
     }
-    let bytes: Uint8Array;
-    let from: number;
     if (maskKey === null) {
-      bytes = src;
-      from = start;
-    } else {
-      if (n <= SCRATCH_SIZE) {
-        bytes = scratch ??= new Uint8Array(SCRATCH_SIZE);
-      } else {
-        bytes = this.#options.allocate(n);
-      }
-      this.#options.mask(src, start, bytes, 0, n, maskKey, maskOffset);
-      from = 0;
+      this.#deliverText(src.subarray(start, start + n), events);
+      return;
     }
-    this.#deliverText(bytes.subarray(from, from + n), events);
+    // Masked text is unmasked where a binary message of its size would go (the bytes are dead once
+    // decoded; no array shared across connections).
+    const bytes = n > SLAB_MESSAGE_LIMIT ? this.#options.allocate(n) : this.#fromSlab(n, src.length - start);
+    this.#options.mask(src, start, bytes, 0, n, maskKey, maskOffset);
+    this.#deliverText(bytes, events);
   }
 
   /** A whole text message's unmasked bytes: validate and decode in one pass. */
