@@ -34,11 +34,12 @@ export interface MessageReaderOptions {
 const EAGER_BUFFER = 256 * 1024;
 const GROWTH = 4;
 // Binary messages up to SLAB_MESSAGE_LIMIT (and masked text, unmasked there to be decoded) share
-// a slab allocated for the input chunk they came in: V8 allocates a typed array over 64 bytes off-heap at ~0.5-1 µs each, a view into an
-// existing buffer at ~20-50 ns. The slab is sized from the bytes left in the chunk, so it holds
-// nothing the chunk did not carry, and it is dropped when `receive()` returns: an idle
-// connection keeps none, and a message the application keeps pins at most SLAB_SIZE bytes of
-// its own connection's data. It is zeroed (never from `allocate`): `data.buffer` exposes all of it.
+// a slab allocated for the input chunk they came in: V8 allocates a typed array over 64 bytes
+// off-heap at ~0.5-1 µs each, a view into an existing buffer at ~20-50 ns. The slab is sized
+// from the bytes left in the chunk, so it holds nothing the chunk did not carry, and it is
+// dropped when `receive()` returns: an idle connection keeps none, and a message the application
+// keeps pins at most SLAB_SIZE bytes of its own connection's data. It is zeroed (never from
+// `allocate`): `data.buffer` exposes all of it.
 const SLAB_MESSAGE_LIMIT = 4 * 1024;
 const SLAB_SIZE = 16 * 1024;
 const EMPTY = new Uint8Array(0);
