@@ -14,19 +14,18 @@
  * back to back, the order rotating from run to run. Writes bench/results/<timestamp>.json,
  * results/latest.json, results/latest.md and results/ratios.svg.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { SERVERS } from "./e2e/servers.js";
 import type { ServerUnderTest } from "./e2e/servers.js";
+import { benchDir, hasTaskset, spawnPinned } from "./lib/processes.js";
 import { renderMarkdown, renderSvg } from "./lib/report.js";
 import type { E2eRecord, MemoryRecord, Results, WorkerRecord } from "./lib/report.js";
 
-const benchDir = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
   const i = argv.indexOf(`--${name}`);
@@ -37,14 +36,6 @@ const only = flag("only");
 const runs = Number(flag("runs") ?? (quick ? 1 : 5));
 const duration = Number(flag("duration") ?? (quick ? 1000 : 5000));
 const warmup = quick ? 300 : 1000;
-const hasTaskset = (() => {
-  try {
-    execFileSync("taskset", ["-c", "0", "true"]);
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 // --- progress ------------------------------------------------------------------------------------
 
@@ -68,11 +59,6 @@ function note(text: string): void {
 
 // --- processes -----------------------------------------------------------------------------------
 
-/** Spawn `command` pinned to `core` (when taskset exists). */
-function spawnPinned(core: number | null, command: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): ChildProcess {
-  const [cmd, full] = hasTaskset && core !== null ? ["taskset", ["-c", String(core), command, ...args]] : [command, [...args]];
-  return spawn(cmd as string, full as string[], { cwd: benchDir, env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
-}
 
 /** Lines of a child's stdout, with a way to wait for the first matching one. */
 function lines(child: ChildProcess): { next(prefix: string, timeoutMs: number): Promise<string>; all: string[]; stderr: string[] } {

@@ -12,14 +12,13 @@
  * before and after the connections open (`--heapsnapshot-signal`), to see what each connection
  * retains and who holds it (diff the two in Chrome DevTools' Comparison view).
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { benchDir, spawnPinned } from "../lib/processes.js";
 import { SERVERS } from "./servers.js";
 
-const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: string): string => {
   const i = argv.indexOf(`--${name}`);
@@ -29,18 +28,12 @@ const serverIds = arg("servers", "wsengine-node-js,ws").split(",");
 const connCounts = arg("conns", "1000,10000").split(",").map(Number);
 const runs = Number(arg("runs", "3"));
 const snapshotDir = argv.includes("--snapshot") ? resolve(arg("snapshot", "snapshots")) : null;
-const hasTaskset = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Memory {
   readonly rss: number;
   readonly heapUsed: number;
   readonly external: number;
-}
-
-function spawnPinned(core: number, command: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): ChildProcess {
-  const [cmd, full] = hasTaskset ? ["taskset", ["-c", String(core), command, ...args]] : [command, [...args]];
-  return spawn(cmd, full, { cwd: benchDir, env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "inherit"] });
 }
 
 /** Resolves with the first stdout line starting with `prefix` that was not taken yet. */
@@ -69,7 +62,7 @@ async function measure(id: string, conns: number): Promise<{ rss: number; heap: 
   if (dir !== null) mkdirSync(dir, { recursive: true });
   // Node servers start with --expose-gc; the snapshot flags go right after it.
   const args = dir === null || c.args[0] !== "--expose-gc" ? [...c.args] : ["--expose-gc", "--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${dir}`, ...c.args.slice(1)];
-  const child = spawnPinned(0, c.command, args, c.env ?? {});
+  const child = spawnPinned(0, c.command, args, c.env ?? {}, "inherit");
   const next = lineReader(child);
   const port = Number((await next("ready ")).split(" ")[1]);
   const memory = async (): Promise<Memory> => {
@@ -84,7 +77,7 @@ async function measure(id: string, conns: number): Promise<{ rss: number; heap: 
   await sleep(500);
   const before = await memory();
   await snapshot();
-  const loadgen = spawnPinned(1, process.execPath, ["--import", "tsx", join(benchDir, "e2e/loadgen.ts"), "--port", String(port), "--mode", "idle", "--conns", String(conns), "--deflate", "off"]);
+  const loadgen = spawnPinned(1, process.execPath, ["--import", "tsx", join(benchDir, "e2e/loadgen.ts"), "--port", String(port), "--mode", "idle", "--conns", String(conns), "--deflate", "off"], {}, "inherit");
   await lineReader(loadgen)("connected ");
   await sleep(1000);
   const after = await memory();

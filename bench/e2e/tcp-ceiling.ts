@@ -6,8 +6,10 @@
  *
  *   npx tsx bench/e2e/tcp-ceiling.ts [--seconds 4] [--runs 3]
  */
-import { spawn, execFileSync } from "node:child_process";
+import { createInterface } from "node:readline";
 import { connect, createServer } from "node:net";
+import { pinSelf, spawnPinned } from "../lib/processes.js";
+import { serveControl } from "./servers/common.js";
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -16,25 +18,18 @@ const arg = (name: string, fallback: number): number => {
 };
 
 if (argv[0] === "--serve") {
+  // The suite's server protocol (servers/common.ts): `ready <port>`, exit when stdin closes.
   const server = createServer((socket) => {
     socket.setNoDelay(true);
     socket.pipe(socket);
     socket.on("error", () => {});
   });
-  server.listen(0, "127.0.0.1", () => console.log(`ready ${(server.address() as { port: number }).port}`));
-  process.stdin.on("end", () => process.exit(0)).resume();
+  server.listen(0, "127.0.0.1", () => serveControl((server.address() as { port: number }).port, () => server.close()));
 } else {
-  // This client on core 1 and the server on core 0, when taskset exists.
-  let prefix: string[] = [];
-  try {
-    execFileSync("taskset", ["-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
-    prefix = ["taskset", "-c", "0"];
-  } catch {
-    // No taskset: both float, as the suite does without it.
-  }
-  const [cmd, ...rest] = [...prefix, process.execPath, ...process.execArgv, new URL(import.meta.url).pathname, "--serve"];
-  const child = spawn(cmd!, rest, { stdio: ["pipe", "pipe", "inherit"] });
-  const port = await new Promise<number>((resolve) => child.stdout!.once("data", (d: Buffer) => resolve(Number(/ready (\d+)/.exec(d.toString())![1]))));
+  pinSelf(1);
+  const child = spawnPinned(0, process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, "--serve"], {}, "inherit");
+  const ready = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).on("line", (line) => line.startsWith("ready ") && resolve(line)));
+  const port = Number(ready.split(" ")[1]);
   const seconds = arg("seconds", 4);
   for (let run = 0; run < arg("runs", 3); run++) {
     const chunk = Buffer.alloc(1 << 20, 7);
