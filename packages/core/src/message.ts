@@ -194,33 +194,24 @@ export class MessageReader {
   }
 
   #deliverWhole(src: Uint8Array, start: number, n: number, maskKey: Uint8Array | null, maskOffset: number, events: ConnectionEvent[]): void {
+    let data: Uint8Array;
     if (this.#options.adoptInput) {
-      // The chunk is ours: unmask in place and hand out (or decode) a view, with no copy.
+      // The chunk is ours: unmask in place and hand out (or decode) a view, with no copy. A plain
+      // Uint8Array even when the chunk is a subclass (a Node Buffer's slice() is a view).
       if (maskKey !== null) this.#options.mask(src, start, src, start, n, maskKey, maskOffset);
-      // A plain Uint8Array even when the chunk is a subclass (a Node Buffer's slice() is a view).
-      const view = new Uint8Array(src.buffer, src.byteOffset + start, n);
-      if (this.#opcode === Opcode.Binary) events.push({ type: "binary", data: view });
-      else if (this.#options.textAs === "bytes") this.#deliverTextBytes(view, events);
-      else this.#deliverText(view, events);
-      return;
-    }
-    if (this.#opcode === Opcode.Binary || this.#options.textAs === "bytes") {
-      const data = n > SLAB_MESSAGE_LIMIT ? this.#options.allocate(n) : this.#fromSlab(n, src.length - start);
+      data = new Uint8Array(src.buffer, src.byteOffset + start, n);
+    } else if (maskKey === null && this.#opcode === Opcode.Text && this.#options.textAs === "string") {
+      // Decoded straight from the chunk: the string owns its text.
+      data = src.subarray(start, start + n);
+    } else {
+      // Masked text to decode is unmasked there too (its bytes are dead once decoded).
+      data = n > SLAB_MESSAGE_LIMIT ? this.#options.allocate(n) : this.#fromSlab(n, src.length - start);
       if (maskKey !== null) this.#options.mask(src, start, data, 0, n, maskKey, maskOffset);
       else data.set(src.subarray(start, start + n));
-      if (this.#opcode === Opcode.Binary) events.push({ type: "binary", data });
-      else this.#deliverTextBytes(data, events);
-      return;
     }
-    if (maskKey === null) {
-      this.#deliverText(src.subarray(start, start + n), events);
-      return;
-    }
-    // Masked text is unmasked where a binary message of its size would go (the bytes are dead once
-    // decoded; no array shared across connections).
-    const bytes = n > SLAB_MESSAGE_LIMIT ? this.#options.allocate(n) : this.#fromSlab(n, src.length - start);
-    this.#options.mask(src, start, bytes, 0, n, maskKey, maskOffset);
-    this.#deliverText(bytes, events);
+    if (this.#opcode === Opcode.Binary) events.push({ type: "binary", data });
+    else if (this.#options.textAs === "bytes") this.#deliverTextBytes(data, events);
+    else this.#deliverText(data, events);
   }
 
   /** A whole text message's unmasked bytes: validate and decode in one pass. */
