@@ -64,10 +64,11 @@ export interface CommonOptions {
    */
   readonly textAs?: "string" | "bytes";
   /**
-   * Checks a whole text message with `textAs: "bytes"`: true when `bytes` is valid UTF-8 under
-   * RFC 3629 (no overlong forms, surrogates or code points past U+10FFFF). `@wsengine/node`
-   * passes `buffer.isUtf8` (simdutf). Messages that arrive in pieces are still checked as they
-   * arrive, so invalid text fails early. Default: core's own validator.
+   * A faster UTF-8 check to lend core: true when `bytes` is valid UTF-8 under RFC 3629 (no overlong
+   * forms, surrogates or code points past U+10FFFF). Core runs it on whole messages delivered with
+   * `textAs: "bytes"` and, in either mode, on runs of 256 bytes and more of text that arrives in
+   * pieces (still checked as it arrives, so invalid text fails early, with the same close reason).
+   * `@wsengine/node` passes `buffer.isUtf8` (simdutf). Default: core's own validator.
    */
   readonly validateUtf8?: (bytes: Uint8Array) => boolean;
 }
