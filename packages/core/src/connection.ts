@@ -33,7 +33,7 @@ import { FrameHeaderParser } from "./frame/header.js";
 import { maskInto } from "./frame/mask.js";
 import { isControlOpcode, MAX_CONTROL_PAYLOAD, Opcode } from "./frame/opcode.js";
 import { generateKey } from "./handshake/accept-key.js";
-import { HttpBodyReader, HttpHeadParser } from "./handshake/http.js";
+import { checkHeadLimits, HttpBodyReader, HttpHeadParser } from "./handshake/http.js";
 import {
   buildAcceptResponse,
   buildRejectResponse,
@@ -43,6 +43,7 @@ import {
 } from "./handshake/request.js";
 import { buildUpgradeRequest, validateUpgradeResponse } from "./handshake/response.js";
 import type { HttpRequestHead, HttpResponseHead, UpgradeRequest } from "./handshake/types.js";
+import { NONE } from "./internal/empty.js";
 import { encodeUtf8, isValidUtf8 } from "./internal/utf8.js";
 import { pooledRandom, type RandomSource } from "./internal/random.js";
 import { MessageReader } from "./message.js";
@@ -107,7 +108,7 @@ export abstract class Connection {
   /** Bytes built in runs since the last takeOutgoing(), and in the batch before it (capped). */
   #batchBytes = 0;
   #runHint = 0;
-  #extensions: readonly Extension[] = [];
+  #extensions: readonly Extension[] = NONE;
   #protocol: string | null = null;
 
   // Facts beside the state table (h11's keep_alive, websockets' close_sent/close_rcvd).
@@ -617,7 +618,14 @@ export abstract class Connection {
 export class ServerConnection extends Connection {
   readonly role = "server" as const;
   readonly #serverOptions: ServerOptions;
-  #parser: HttpHeadParser | null;
+  /** Whether the request head is still to come (through receive() or receiveRequest()). */
+  #awaitingHead = true;
+  /**
+   * Made when the first request bytes arrive, not with the connection: a server accepts sockets
+   * in bursts, and a parser made early lives long enough to be promoted, then dies with the
+   * handshake and leaves holes in the old generation.
+   */
+  #parser: HttpHeadParser | null = null;
   #request: UpgradeRequest | null = null;
   /** Frames the client pipelined behind its request, kept until accept(); created when some come. */
   #early: Uint8Array[] | null = null;
@@ -626,14 +634,14 @@ export class ServerConnection extends Connection {
   constructor(options: ServerOptions = {}) {
     super(options);
     this.#serverOptions = options;
-    this.#parser = new HttpHeadParser({
-      kind: "request",
-      maxHeadSize: options.maxHandshakeSize ?? DEFAULTS.maxHandshakeSize,
-      maxHeaderCount: options.maxHeaderCount ?? DEFAULTS.maxHeaderCount,
-    });
+    checkHeadLimits(options.maxHandshakeSize ?? DEFAULTS.maxHandshakeSize, options.maxHeaderCount ?? DEFAULTS.maxHeaderCount);
   }
 
-  /** The validated upgrade request, once received. */
+  /**
+   * The validated upgrade request from its `upgrade-request` event until `accept()` or
+   * `reject()`; `null` before and after. An open connection does not keep it (its headers and
+   * strings are most of what a handshake leaves behind): keep what you need from the event.
+   */
   get request(): UpgradeRequest | null {
     return this.#request;
   }
@@ -644,9 +652,10 @@ export class ServerConnection extends Connection {
    * request is invalid (the HTTP error response is then in the outbox).
    */
   receiveRequest(head: HttpRequestHead, rest?: Uint8Array): ConnectionEvent[] {
-    if (this.state !== "connecting" || this.#parser === null) {
+    if (this.state !== "connecting" || !this.#awaitingHead) {
       throw new LocalProtocolError("INVALID_STATE", "the request was already received");
     }
+    this.#awaitingHead = false;
     this.#parser = null;
     this.guard(() => {
       this.#onRequest(head);
@@ -671,13 +680,13 @@ export class ServerConnection extends Connection {
     let protocol: string | null;
     if (options.protocol !== undefined) protocol = options.protocol;
     else if (opts.selectSubprotocol !== undefined) protocol = opts.selectSubprotocol(request.protocols, request);
-    else protocol = selectSubprotocol(request.protocols, opts.subprotocols ?? []);
+    else protocol = selectSubprotocol(request.protocols, opts.subprotocols ?? NONE);
     checkSelectedSubprotocol(protocol, request.protocols);
 
     const extensions: Extension[] = [];
     const responses: ExtensionOffer[] = [];
     let rsvUsed = 0;
-    for (const factory of opts.extensions ?? []) {
+    for (const factory of request.extensions.length === 0 ? NONE : (opts.extensions ?? NONE)) {
       const offers = request.extensions.filter((o) => o.name === factory.name);
       if (offers.length === 0) continue;
       const result = factory.negotiate(offers);
@@ -686,11 +695,13 @@ export class ServerConnection extends Connection {
       extensions.push(result.extension);
       responses.push(result.response);
     }
-    const response = buildAcceptResponse({ key: request.key, protocol, extensions: responses, headers: options.headers ?? [] });
+    const response = buildAcceptResponse({ key: request.key, protocol, extensions: responses, headers: options.headers ?? NONE });
+    this.#request = null;
     this.queue(response);
-    this.events.push({ type: "open", protocol, extensions: extensions.map((e) => e.name), headers: request.headers });
+    const none = extensions.length === 0;
+    this.events.push({ type: "open", protocol, extensions: none ? NONE : extensions.map((e) => e.name), headers: request.headers });
     const early = this.#takeEarly();
-    this.guard(() => this.opened(protocol, extensions, early));
+    this.guard(() => this.opened(protocol, none ? NONE : extensions, early));
   }
 
   /**
@@ -705,18 +716,25 @@ export class ServerConnection extends Connection {
     }
     const body = typeof options.body === "string" ? encodeUtf8(options.body) : options.body;
     this.queue(buildRejectResponse(status, { ...options, ...(body === undefined ? {} : { body }) }));
+    this.#request = null;
     this.#early = null;
     this.endHandshake(new HandshakeError(`rejected with status ${status}`, status, { code: "HANDSHAKE_REJECTED" }));
   }
 
   protected receiveHandshake(chunk: Uint8Array): void {
-    const parser = this.#parser;
-    if (parser === null) {
+    if (!this.#awaitingHead) {
       this.#keepEarly(chunk);
       return;
     }
+    const opts = this.#serverOptions;
+    const parser = (this.#parser ??= new HttpHeadParser({
+      kind: "request",
+      maxHeadSize: opts.maxHandshakeSize ?? DEFAULTS.maxHandshakeSize,
+      maxHeaderCount: opts.maxHeaderCount ?? DEFAULTS.maxHeaderCount,
+    }));
     const head = parser.push(chunk);
     if (head === null) return;
+    this.#awaitingHead = false;
     this.#parser = null;
     this.#onRequest(head as HttpRequestHead);
     const rest = parser.rest();

@@ -13,6 +13,7 @@ import type { ConnectionEvent } from "./events.js";
 import type { Extension } from "./extensions/extension.js";
 import type { MaskFunction } from "./frame/mask.js";
 import { Opcode } from "./frame/opcode.js";
+import { NONE } from "./internal/empty.js";
 import { decodeUtf8, decodeUtf8Strict, isValidUtf8, Utf8StreamDecoder, Utf8Validator } from "./internal/utf8.js";
 
 /** The limits and delivery mode a {@link MessageReader} works with. */
@@ -47,14 +48,15 @@ const EMPTY = new Uint8Array(0);
 /** Reassembles data frames into messages. One per connection. */
 export class MessageReader {
   readonly #options: MessageReaderOptions;
-  #extensions: readonly Extension[] = [];
+  #extensions: readonly Extension[] = NONE;
 
   /** Text or Binary while a message is in progress, else 0. */
   #opcode = 0;
   #fin = false;
   /** RSV bits of the message's first frame; non-zero means an extension transforms it. */
   #rsv = 0;
-  #decoders: Extension[] = [];
+  /** Filled per message from `#extensions`; only made when there are some. */
+  #decoders: Extension[] | null = null;
   #fragments = 0;
   /** Whether the fast path already delivered the current message. */
   #delivered = false;
@@ -77,6 +79,7 @@ export class MessageReader {
   /** Install the negotiated extensions (after the opening handshake). */
   setExtensions(extensions: readonly Extension[]): void {
     this.#extensions = extensions;
+    if (extensions.length !== 0) this.#decoders = [];
   }
 
   /** Whether a fragmented message is in progress. */
@@ -105,13 +108,15 @@ export class MessageReader {
       this.#rsv = rsv;
       this.#fragments = 0;
       this.#size = 0;
+      const decoders = this.#decoders;
       // Writing length on an empty array still costs a store barrier on JSC (Bun): skip it.
-      if (this.#decoders.length !== 0) this.#decoders.length = 0;
-      if (rsv !== 0) {
+      if (decoders !== null && decoders.length !== 0) decoders.length = 0;
+      // RSV bits pass the header parser only when a negotiated extension owns them.
+      if (rsv !== 0 && decoders !== null) {
         // Decode in the reverse order of negotiation (RFC 6455 §9: extensions apply in order).
         for (let i = this.#extensions.length - 1; i >= 0; i--) {
           const ext = this.#extensions[i]!;
-          if ((ext.rsvBits & rsv) !== 0) this.#decoders.push(ext);
+          if ((ext.rsvBits & rsv) !== 0) decoders.push(ext);
         }
       }
     }
@@ -251,7 +256,7 @@ export class MessageReader {
 
   #decodeChain(data: Uint8Array, messageEnd: boolean, events: ConnectionEvent[]): void {
     let chunks: readonly Uint8Array[] = [data];
-    for (const ext of this.#decoders) {
+    for (const ext of this.#decoders ?? NONE) {
       const next: Uint8Array[] = [];
       for (let i = 0; i < chunks.length; i++) {
         const last = messageEnd && i === chunks.length - 1;

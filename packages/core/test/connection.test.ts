@@ -313,6 +313,33 @@ describe("in-memory client and server pair", () => {
   });
 });
 
+describe("server handshake", () => {
+  it("refuses invalid head limits when it is made, not when the request comes", () => {
+    expect(localError(() => new ServerConnection({ maxHandshakeSize: 0 })).code).toBe("INVALID_ARGUMENT");
+    expect(localError(() => new ServerConnection({ maxHeaderCount: 1.5 })).code).toBe("INVALID_ARGUMENT");
+  });
+
+  it("holds the upgrade request only until accept(), so an open connection does not keep it", () => {
+    const server = new ServerConnection();
+    expect(server.request).toBeNull();
+    const [event] = server.receive(utf8(REQUEST));
+    expect(event?.type).toBe("upgrade-request");
+    expect(server.request?.path).toBe(event?.type === "upgrade-request" ? event.request.path : "?");
+    server.accept();
+    expect(server.request).toBeNull();
+    expect(server.takeEvents().map((e) => e.type)).toEqual(["open"]);
+  });
+
+  it("lets go of the request when it rejects it, and keeps it when accept() refuses its arguments", () => {
+    const server = new ServerConnection();
+    server.receive(utf8(REQUEST));
+    expect(localError(() => server.accept({ protocol: "never-offered" })).code).toBe("INVALID_ARGUMENT");
+    expect(server.request).not.toBeNull();
+    server.reject(403);
+    expect(server.request).toBeNull();
+  });
+});
+
 describe("client handshake", () => {
   it("queues its request in the constructor", () => {
     const client = new ClientConnection({ host: "example.com", target: "/chat?x=1", random: seededRandom() });

@@ -22,6 +22,11 @@ export class PingTracker {
   readonly #pending: Map<string, PendingPing> = new Map();
   #counter = 0;
 
+  /** Pings still waiting. */
+  get size(): number {
+    return this.#pending.size;
+  }
+
   /** Whether a ping with this payload is still waiting. */
   has(key: string): boolean {
     return this.#pending.has(key);

@@ -51,10 +51,13 @@ export interface ShutdownOptions {
 export class SessionServer<Info> {
   readonly #options: SessionServerOptions<Info>;
   readonly #sessionOptions: SessionOptions;
-  /** Every session not yet closed, connecting ones included. */
-  readonly #sessions: Set<WebSocketSession> = new Set();
+  /** The open sessions (closing ones included) until they close. */
   readonly #clients: Set<WebSocketSession> = new Set();
-  /** The adapter's info about each connecting session. */
+  /**
+   * The adapter's info about each connecting session. With {@link #clients} this covers every
+   * session not yet closed (a session moves from one to the other when it opens), so no third
+   * collection of 10,000 entries is kept for shutdown.
+   */
   readonly #connecting: Map<WebSocketSession, Info> = new Map();
   readonly #onOpen: (this: WebSocketSession) => void;
   readonly #onError: (this: WebSocketSession, error: Error) => void;
@@ -69,7 +72,6 @@ export class SessionServer<Info> {
       hook === undefined ? sessionOptions : { ...sessionOptions, onUpgrade: (request, session) => hook(request, connecting.get(session)!) };
     shareTimers(this.#sessionOptions);
     const clients = this.#clients;
-    const sessions = this.#sessions;
     this.#onOpen = function (this: WebSocketSession) {
       const info = connecting.get(this)!;
       connecting.delete(this);
@@ -81,7 +83,6 @@ export class SessionServer<Info> {
     };
     this.#onClose = function (this: WebSocketSession) {
       connecting.delete(this);
-      sessions.delete(this);
       clients.delete(this);
     };
   }
@@ -102,7 +103,6 @@ export class SessionServer<Info> {
    */
   serve(transport: Transport, info: Info, request?: ParsedRequest): WebSocketSession {
     const session = new WebSocketSession(new ServerConnection(this.#options), transport, this.#sessionOptions, request);
-    this.#sessions.add(session);
     this.#connecting.set(session, info);
     session.on("open", this.#onOpen);
     session.on("error", this.#onError);
@@ -118,7 +118,7 @@ export class SessionServer<Info> {
   async close(options: ShutdownOptions = {}, stopListening?: () => void | Promise<void>): Promise<void> {
     this.#closing = true;
     const stopped = stopListening?.();
-    const sessions = [...this.#sessions];
+    const sessions = this.#unclosed();
     for (const session of sessions) {
       if (session.readyState === 0) session.terminate();
       else void session.close(options.code ?? 1001, options.reason ?? "server shutting down");
@@ -127,7 +127,12 @@ export class SessionServer<Info> {
     const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.timeout ?? this.#options.closeTimeout ?? 10_000)));
     await Promise.race([Promise.all(sessions.map((s) => s.closed)), expired]);
     clearTimeout(timer);
-    for (const session of this.#sessions) session.terminate();
+    for (const session of this.#unclosed()) session.terminate();
     await stopped;
+  }
+
+  /** Every session not yet closed, connecting ones included. */
+  #unclosed(): WebSocketSession[] {
+    return [...this.#connecting.keys(), ...this.#clients];
   }
 }

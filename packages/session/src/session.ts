@@ -197,6 +197,8 @@ export class WebSocketSession implements AsyncIterable<Message> {
   readonly #options: ResolvedOptions;
   /** A server's pre-parsed request, until the session starts. */
   #request: ParsedRequest | null;
+  /** A server's validated upgrade request, from its arrival until the open listeners have run. */
+  #upgradeRequest: UpgradeRequest | null = null;
   readonly #listeners: Listeners<SessionEventMap, WebSocketSession> = new Listeners<SessionEventMap, WebSocketSession>(this);
 
   #readyState: ReadyState = 0;
@@ -283,9 +285,14 @@ export class WebSocketSession implements AsyncIterable<Message> {
   get extensions(): readonly string[] {
     return this.#extensions;
   }
-  /** Server: the validated upgrade request, once received; client: `null`. */
+  /**
+   * Server: the validated upgrade request, from its arrival through the `open` listeners (and
+   * `onConnection`); `null` after that, and on a client. An open connection does not keep the
+   * request's headers and strings (most of what a handshake leaves behind, as ws found when it
+   * dropped `upgradeReq`): copy what you need while it is there.
+   */
   get request(): UpgradeRequest | null {
-    return this.#conn.role === "server" ? this.#conn.request : null;
+    return this.#upgradeRequest;
   }
   /**
    * Bytes sent but not yet handed to the transport (held while it is full). The transport's
@@ -618,6 +625,7 @@ export class WebSocketSession implements AsyncIterable<Message> {
         this.#listeners.emit("pong", ev.data);
         return;
       case "upgrade-request":
+        this.#upgradeRequest = ev.request;
         this.#decide(ev.request);
         return;
       case "open":
@@ -661,11 +669,13 @@ export class WebSocketSession implements AsyncIterable<Message> {
     this.#resolveOpened?.();
     this.#resolveOpened = this.#rejectOpened = null;
     this.#listeners.emit("open", { protocol, extensions, headers });
+    this.#upgradeRequest = null;
   }
 
   #onClosed(ev: ClosedEvent): void {
     const neverOpened = this.#readyState === 0;
     this.#readyState = 3;
+    this.#upgradeRequest = null;
     const error = this.#failure ?? ev.error;
     const info: CloseInfo = { code: ev.code, reason: ev.reason, wasClean: ev.wasClean, error };
     this.#closeInfo = info;
@@ -674,11 +684,13 @@ export class WebSocketSession implements AsyncIterable<Message> {
     this.#idleTimer?.cancel();
     this.#handshakeTimer = this.#keepaliveTimer = this.#idleTimer = null;
     this.#awaitingPong = false;
-    const closedError = new ConnectionClosedError(`the connection closed with ${ev.code}`, { cause: error ?? undefined });
-    this.#pings?.rejectAll(closedError);
+    // Made only when a ping or `opened` is left to reject: an Error's stack trace costs ~1 KiB,
+    // and most connections close with neither.
+    const closedError = (): Error => new ConnectionClosedError(`the connection closed with ${ev.code}`, { cause: error ?? undefined });
+    if (this.#pings?.size) this.#pings.rejectAll(closedError());
     if (neverOpened) {
-      if (this.#rejectOpened !== null) this.#rejectOpened(error ?? closedError);
-      else this.#opened ??= rejected(error ?? closedError);
+      if (this.#rejectOpened !== null) this.#rejectOpened(error ?? closedError());
+      else this.#opened ??= rejected(error ?? closedError());
       this.#resolveOpened = this.#rejectOpened = null;
     }
     // The iterator ends once it has taken what was received before the close.

@@ -21,7 +21,15 @@ describe("opening handshake", () => {
     expect(opened.sort()).toEqual(["client b", "server b"]);
     expect(client.readyState).toBe(1);
     expect(server.protocol).toBe("b");
-    expect(server.request?.path).toBe("/");
+  });
+
+  it("shows the upgrade request through the open listeners, then lets go of it", async () => {
+    const { client, server } = sessionPair({});
+    const seen: (string | undefined)[] = [];
+    server.on("open", () => seen.push(server.request?.path));
+    await Promise.all([client.opened, server.opened]);
+    expect(seen).toEqual(["/"]);
+    expect(server.request).toBeNull();
   });
 
   it("lets an async upgrade hook accept with a subprotocol and extra headers", async () => {

@@ -21,7 +21,7 @@ export interface HeaderRules {
   /** The role of the receiving endpoint: a server needs masked frames, a client unmasked ones. */
   readonly role: "client" | "server";
   /** RSV bits (0x40/0x20/0x10) that negotiated extensions own; any other set bit fails. */
-  rsvAllowed: number;
+  readonly rsvAllowed: number;
   /** Largest payload of one frame. */
   readonly maxFrameSize: number;
 }
@@ -42,13 +42,18 @@ export class FrameHeaderParser {
    */
   maskKey: Uint8Array = NO_KEY;
 
-  readonly #rules: HeaderRules;
+  // The rules' values, not the rules object: a connection keeps its parser for its lifetime.
+  readonly #server: boolean;
+  readonly #rsvAllowed: number;
+  readonly #maxFrameSize: number;
   /** A header split across chunks gathers here; created the first time one is. */
   #partialBuffer: Uint8Array | null = null;
   #have = 0;
 
   constructor(rules: HeaderRules) {
-    this.#rules = rules;
+    this.#server = rules.role === "server";
+    this.#rsvAllowed = rules.rsvAllowed;
+    this.#maxFrameSize = rules.maxFrameSize;
   }
 
   /** Whether part of a header is held from an earlier chunk. */
@@ -115,7 +120,6 @@ export class FrameHeaderParser {
     const masked = (b1 & 0x80) !== 0;
     let length = b1 & 0x7f;
     let p = at + 2;
-    const rules = this.#rules;
 
     if (isReservedOpcode(opcode)) {
       throw new RemoteProtocolError("RESERVED_OPCODE", `reserved opcode ${opcode}`);
@@ -130,16 +134,16 @@ export class FrameHeaderParser {
         throw new RemoteProtocolError("CONTROL_FRAME_TOO_LONG", "control frame with an extended payload length (over 125 bytes)");
       }
       if (rsv !== 0) throw new RemoteProtocolError("RESERVED_BITS_SET", "reserved bits set on a control frame");
-    } else if ((rsv & ~rules.rsvAllowed) !== 0) {
+    } else if ((rsv & ~this.#rsvAllowed) !== 0) {
       // RFC 6455 §5.2: "If a nonzero value is received and none of the negotiated extensions
       // defines the meaning of such a nonzero value, the receiving endpoint MUST _Fail_".
       throw new RemoteProtocolError("RESERVED_BITS_SET", "reserved bits set that no extension owns");
     }
     // RFC 6455 §5.1: a server MUST close on an unmasked frame, a client on a masked one.
-    if (rules.role === "server" && !masked) {
+    if (this.#server && !masked) {
       throw new RemoteProtocolError("UNMASKED_FRAME_FROM_CLIENT", "unmasked frame from client");
     }
-    if (rules.role === "client" && masked) {
+    if (!this.#server && masked) {
       throw new RemoteProtocolError("MASKED_FRAME_FROM_SERVER", "masked frame from server");
     }
 
@@ -156,12 +160,12 @@ export class FrameHeaderParser {
       if (high & 0x80000000) throw new RemoteProtocolError("LENGTH_MSB_SET", "8-byte payload length with non-zero MSB");
       if (high === 0 && low < 65536) throw new RemoteProtocolError("NON_MINIMAL_LENGTH", "64-bit payload length below 65536");
       // Check the limit on the two halves before combining them: above 2^53 a double is inexact.
-      if (high > 0x1fffff || high * 4294967296 + low > rules.maxFrameSize) {
+      if (high > 0x1fffff || high * 4294967296 + low > this.#maxFrameSize) {
         throw new RemoteProtocolError("FRAME_TOO_BIG", "frame payload exceeds the frame size limit");
       }
       length = high * 4294967296 + low;
     }
-    if (length > rules.maxFrameSize) {
+    if (length > this.#maxFrameSize) {
       throw new RemoteProtocolError("FRAME_TOO_BIG", "frame payload exceeds the frame size limit");
     }
     if (masked) {

@@ -1,6 +1,6 @@
 /** `Sec-WebSocket-Key` and `Sec-WebSocket-Accept` (RFC 6455 §4.1 step 7, §4.2.2 step 5.4). */
 import { LocalProtocolError } from "../errors.js";
-import { decodeBase64, encodeBase64 } from "../internal/base64.js";
+import { decodedLength, encodeBase64 } from "../internal/base64.js";
 import type { RandomSource } from "../internal/random.js";
 import { sha1 } from "../internal/sha1.js";
 
@@ -22,14 +22,15 @@ export const KEY_BYTES = 16;
  * computeAcceptKey("dGhlIHNhbXBsZSBub25jZQ=="); // "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
  */
 export function computeAcceptKey(key: string): string {
-  const input = key + ACCEPT_GUID;
-  const bytes = new Uint8Array(input.length);
-  for (let i = 0; i < input.length; i++) {
-    const code = input.charCodeAt(i);
+  // key + ACCEPT_GUID, without the concatenated string (reading a cons string flattens it).
+  const bytes = new Uint8Array(key.length + ACCEPT_GUID.length);
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
     // Header values are latin1 (one byte per character), so hash exactly the bytes on the wire.
     if (code > 0xff) throw new LocalProtocolError("INVALID_ARGUMENT", "key is not a byte string");
     bytes[i] = code;
   }
+  for (let i = 0; i < ACCEPT_GUID.length; i++) bytes[key.length + i] = ACCEPT_GUID.charCodeAt(i);
   return encodeBase64(sha1(bytes));
 }
 
@@ -50,5 +51,5 @@ export function generateKey(random: RandomSource): string {
  */
 export function isValidKey(key: string): boolean {
   // 16 bytes always encode to 24 characters; checking first keeps huge values cheap.
-  return key.length === 24 && decodeBase64(key)?.length === KEY_BYTES;
+  return key.length === 24 && decodedLength(key) === KEY_BYTES;
 }

@@ -93,7 +93,20 @@ function lowerFrom(value: string, start: number): string {
 
 /** Whether `a` and `b` are equal ignoring ASCII case. */
 export function equalsIgnoreAsciiCase(a: string, b: string): boolean {
-  return a.length === b.length && toLowerAscii(a) === toLowerAscii(b);
+  return a.length === b.length && equalsIgnoreAsciiCaseAt(a, 0, b);
+}
+
+/** Whether `value` holds `token` at `start`, ignoring ASCII case, without allocating. */
+function equalsIgnoreAsciiCaseAt(value: string, start: number, token: string): boolean {
+  for (let i = 0; i < token.length; i++) {
+    const x = value.charCodeAt(start + i);
+    const y = token.charCodeAt(i);
+    if (x === y) continue;
+    const lower = x | 0x20;
+    // Only letters differ by the 0x20 bit between cases.
+    if (lower !== (y | 0x20) || lower < 0x61 || lower > 0x7a) return false;
+  }
+  return true;
 }
 
 /**
@@ -107,6 +120,18 @@ export function equalsIgnoreAsciiCase(a: string, b: string): boolean {
  */
 export function parseTokenList(value: string): string[] {
   const out: string[] = [];
+  someListElement(value, (start, end) => {
+    out.push(value.slice(start, end));
+    return false;
+  });
+  return out;
+}
+
+/**
+ * Call `visit` with the bounds of each element of the list `value` (trimmed, empty ones
+ * skipped), in order, until it returns `true`. Returns whether it did.
+ */
+function someListElement(value: string, visit: (start: number, end: number) => boolean): boolean {
   const n = value.length;
   let i = 0;
   while (i < n) {
@@ -117,10 +142,10 @@ export function parseTokenList(value: string): string[] {
       if (!hasClass(value.charCodeAt(i), OWS)) end = i + 1;
       i++;
     }
-    if (end > start) out.push(value.slice(start, end));
+    if (end > start && visit(start, end)) return true;
     i++; // skip the comma
   }
-  return out;
+  return false;
 }
 
 /**
@@ -131,13 +156,10 @@ export function parseTokenList(value: string): string[] {
  * hasToken(headers, "Connection", "upgrade"); // true for "Connection: keep-alive, Upgrade"
  */
 export function hasToken(headers: HttpHeaders, name: string, token: string): boolean {
-  const wanted = toLowerAscii(token);
-  for (const line of headers.getAll(name)) {
-    for (const element of parseTokenList(line)) {
-      if (element.length === wanted.length && toLowerAscii(element) === wanted) return true;
-    }
-  }
-  return false;
+  // Field lines joined with ", " are the same list (RFC 9110 §5.3); get() joins only when a
+  // header is repeated, so the usual case allocates nothing but the visitor.
+  const value = headers.get(name);
+  return value !== undefined && someListElement(value, (start, end) => end - start === token.length && equalsIgnoreAsciiCaseAt(value, start, token));
 }
 
 /**

@@ -1,4 +1,5 @@
 /** An ordered, case-insensitive header list (the {@link HttpHeaders} implementation). */
+import { equalsIgnoreAsciiCase } from "./header-values.js";
 import type { HttpHeaders } from "./types.js";
 
 /**
@@ -38,7 +39,7 @@ export class HeaderList implements HttpHeaders {
     const fields = this.#fields;
     let joined: string | undefined;
     for (let i = 0; i < fields.length; i += 2) {
-      if (sameName(fields[i]!, name)) joined = joined === undefined ? fields[i + 1]! : `${joined}, ${fields[i + 1]!}`;
+      if (equalsIgnoreAsciiCase(fields[i]!, name)) joined = joined === undefined ? fields[i + 1]! : `${joined}, ${fields[i + 1]!}`;
     }
     return joined;
   }
@@ -47,7 +48,7 @@ export class HeaderList implements HttpHeaders {
   getAll(name: string): readonly string[] {
     const fields = this.#fields;
     const values: string[] = [];
-    for (let i = 0; i < fields.length; i += 2) if (sameName(fields[i]!, name)) values.push(fields[i + 1]!);
+    for (let i = 0; i < fields.length; i += 2) if (equalsIgnoreAsciiCase(fields[i]!, name)) values.push(fields[i + 1]!);
     return values;
   }
 
@@ -63,7 +64,7 @@ export class HeaderList implements HttpHeaders {
   count(name: string): number {
     const fields = this.#fields;
     let n = 0;
-    for (let i = 0; i < fields.length; i += 2) if (sameName(fields[i]!, name)) n++;
+    for (let i = 0; i < fields.length; i += 2) if (equalsIgnoreAsciiCase(fields[i]!, name)) n++;
     return n;
   }
 
@@ -82,18 +83,4 @@ export class HeaderList implements HttpHeaders {
   get size(): number {
     return this.#fields.length >> 1;
   }
-}
-
-/** Whether two field names are equal ignoring ASCII case (RFC 9110 §5.1), without allocating. */
-function sameName(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const lower = x | 0x20;
-    // Only letters differ by the 0x20 bit between cases.
-    if (lower !== (y | 0x20) || lower < 0x61 || lower > 0x7a) return false;
-  }
-  return true;
 }

@@ -79,12 +79,7 @@ export class HttpHeadParser<K extends HeadKind = HeadKind> {
     if (kind !== "request" && kind !== "response") {
       throw new LocalProtocolError("INVALID_ARGUMENT", `unknown head kind ${String(kind)}`);
     }
-    if (!Number.isSafeInteger(maxHeadSize) || maxHeadSize < 1) {
-      throw new LocalProtocolError("INVALID_ARGUMENT", "maxHeadSize must be a positive integer");
-    }
-    if (!Number.isSafeInteger(maxHeaderCount) || maxHeaderCount < 0) {
-      throw new LocalProtocolError("INVALID_ARGUMENT", "maxHeaderCount must be a non-negative integer");
-    }
+    checkHeadLimits(maxHeadSize, maxHeaderCount);
     this.kind = kind;
     this.#maxHeadSize = maxHeadSize;
     this.#maxHeaderCount = maxHeaderCount;
@@ -107,27 +102,32 @@ export class HttpHeadParser<K extends HeadKind = HeadKind> {
     let pos = 0;
     while (pos < n) {
       // Never look past what the size limit still allows, so a huge chunk costs nothing extra.
-      const window = chunk.subarray(pos, Math.min(n, pos + this.#maxHeadSize - this.#headBytes));
-      const found = window.indexOf(LF);
-      if (found === -1) {
-        this.#scanCount += window.length;
-        this.#headBytes += window.length;
-        this.#appendPartial(window);
+      const limit = Math.min(n, pos + this.#maxHeadSize - this.#headBytes);
+      let lf = limit === n ? chunk.indexOf(LF, pos) : chunk.subarray(pos, limit).indexOf(LF);
+      if (lf !== -1 && limit !== n) lf += pos;
+      if (lf === -1) {
+        this.#scanCount += limit - pos;
+        this.#headBytes += limit - pos;
+        this.#appendPartial(chunk, pos, limit);
         // A head always ends in LF, so a full budget without one can never complete.
         if (this.#headBytes >= this.#maxHeadSize) this.#tooLarge();
         return null;
       }
-      const lineEnd = pos + found + 1;
-      this.#scanCount += found + 1;
-      this.#headBytes += found + 1;
-      let line = chunk.subarray(pos, lineEnd);
+      const lineEnd = lf + 1;
+      this.#scanCount += lineEnd - pos;
+      this.#headBytes += lineEnd - pos;
+      // Lines are read in place (offsets, not subarray views: a view costs ~100 bytes of garbage
+      // per line, and a server parses a head per connection).
+      let head: HeadOf<K> | null;
       if (this.#partialLength > 0) {
-        this.#appendPartial(line);
-        line = this.#partial.subarray(0, this.#partialLength);
+        this.#appendPartial(chunk, pos, lineEnd);
+        const length = this.#partialLength;
         this.#partialLength = 0;
+        head = this.#handleLine(this.#partial, 0, length);
+      } else {
+        head = this.#handleLine(chunk, pos, lineEnd);
       }
       pos = lineEnd;
-      const head = this.#handleLine(line);
       if (head !== null) {
         this.#head = head;
         this.#rest = chunk.subarray(pos);
@@ -169,8 +169,8 @@ export class HttpHeadParser<K extends HeadKind = HeadKind> {
     return this.#partial.length;
   }
 
-  #appendPartial(bytes: Uint8Array): void {
-    const needed = this.#partialLength + bytes.length;
+  #appendPartial(bytes: Uint8Array, start: number, end: number): void {
+    const needed = this.#partialLength + (end - start);
     if (needed > this.#partial.length) {
       // Double to keep byte-at-a-time delivery linear, but never allocate past the limit.
       const size = Math.min(this.#maxHeadSize, Math.max(needed, 256, this.#partial.length * 2));
@@ -178,34 +178,36 @@ export class HttpHeadParser<K extends HeadKind = HeadKind> {
       grown.set(this.#partial.subarray(0, this.#partialLength));
       this.#partial = grown;
     }
-    this.#partial.set(bytes, this.#partialLength);
+    this.#partial.set(bytes.subarray(start, end), this.#partialLength);
     this.#partialLength = needed;
   }
 
-  /** Handle one complete line, LF included. Returns the head when this was its final empty line. */
-  #handleLine(line: Uint8Array): HeadOf<K> | null {
-    const length = line.length;
-    if (length < 2 || line[length - 2] !== CR) this.#fail("bare LF in head");
-    const end = length - 2;
-    this.#scanCount += end;
+  /**
+   * Handle the line `buf[start, lineEnd)`, LF included. Returns the head when this was its
+   * final empty line.
+   */
+  #handleLine(buf: Uint8Array, start: number, lineEnd: number): HeadOf<K> | null {
+    if (lineEnd - start < 2 || buf[lineEnd - 2] !== CR) this.#fail("bare LF in head");
+    const end = lineEnd - 2;
+    this.#scanCount += end - start;
     if (this.#startLine === null) {
       // RFC 7230 §3.5: a server "SHOULD ignore at least one empty line (CRLF) received prior
       // to the request-line". They still count toward the size limit.
-      if (end === 0) return null;
-      this.#startLine = this.kind === "request" ? this.#parseRequestLine(line, end) : this.#parseStatusLine(line, end);
+      if (end === start) return null;
+      this.#startLine = this.kind === "request" ? this.#parseRequestLine(buf, start, end) : this.#parseStatusLine(buf, start, end);
       return null;
     }
-    if (end === 0) return this.#finish(this.#startLine);
-    this.#parseFieldLine(line, end);
+    if (end === start) return this.#finish(this.#startLine);
+    this.#parseFieldLine(buf, start, end);
     return null;
   }
 
-  #parseRequestLine(line: Uint8Array, end: number): StartLine {
+  #parseRequestLine(line: Uint8Array, start: number, end: number): StartLine {
     // request-line = method SP request-target SP HTTP-version, with exactly one SP each.
-    let i = 0;
+    let i = start;
     while (i < end && isTokenChar(line[i] as number)) i++;
-    if (i === 0 || i === end || line[i] !== SP) this.#fail("invalid request line");
-    const method = interned(line, 0, i);
+    if (i === start || i === end || line[i] !== SP) this.#fail("invalid request line");
+    const method = interned(line, start, i);
     const targetStart = ++i;
     // The target must be visible ASCII: no controls, no SP, no obs-text.
     while (i < end && (line[i] as number) > SP && (line[i] as number) < 0x7f) i++;
@@ -216,13 +218,13 @@ export class HttpHeadParser<K extends HeadKind = HeadKind> {
     return { kind: "request", method, target, httpVersion: httpVersion as string };
   }
 
-  #parseStatusLine(line: Uint8Array, end: number): StartLine {
+  #parseStatusLine(line: Uint8Array, start: number, end: number): StartLine {
     // status-line = HTTP-version SP status-code SP reason-phrase. A missing SP before an empty
     // reason is tolerated: servers send "HTTP/1.1 101" and clients accept it.
-    const httpVersion = parseHttpVersion(line, 0, Math.min(8, end));
-    if (httpVersion === null || end < 12 || line[8] !== SP) this.#fail("invalid status line");
+    const httpVersion = parseHttpVersion(line, start, Math.min(start + 8, end));
+    if (httpVersion === null || end - start < 12 || line[start + 8] !== SP) this.#fail("invalid status line");
     let status = 0;
-    for (let i = 9; i < 12; i++) {
+    for (let i = start + 9; i < start + 12; i++) {
       const digit = (line[i] as number) - 0x30;
       if (digit < 0 || digit > 9) this.#fail("invalid status line");
       status = status * 10 + digit;
@@ -230,20 +232,20 @@ export class HttpHeadParser<K extends HeadKind = HeadKind> {
     // RFC 9110 §15: "Values outside the range 100..599 are invalid".
     if (status < 100 || status > 599) this.#fail("invalid status code");
     let statusText = "";
-    if (end > 12) {
-      if (line[12] !== SP) this.#fail("invalid status line");
-      statusText = latin1(line, 13, end);
+    if (end - start > 12) {
+      if (line[start + 12] !== SP) this.#fail("invalid status line");
+      statusText = latin1(line, start + 13, end);
       if (!isValidHeaderValue(statusText)) this.#fail("invalid reason phrase");
     }
     return { kind: "response", httpVersion: httpVersion as string, status, statusText };
   }
 
-  #parseFieldLine(line: Uint8Array, end: number): void {
-    const first = line[0] as number;
+  #parseFieldLine(line: Uint8Array, start: number, end: number): void {
+    const first = line[start] as number;
     // RFC 7230 §3.2.4: obs-fold is deprecated; a server "MUST either reject the message by
     // sending a 400" or replace it. Rejecting is simpler and safer.
     if (first === SP || first === HTAB) this.#fail("obsolete line folding in header");
-    let colon = 0;
+    let colon = start;
     while (colon < end && isTokenChar(line[colon] as number)) colon++;
     if (colon === end) this.#fail("header line without colon");
     if (line[colon] !== COLON) {
@@ -252,20 +254,20 @@ export class HttpHeadParser<K extends HeadKind = HeadKind> {
       if (c === CR) this.#fail("bare CR in head");
       this.#fail("invalid header name");
     }
-    if (colon === 0) this.#fail("empty header name");
+    if (colon === start) this.#fail("empty header name");
     if (this.#headers.size >= this.#maxHeaderCount) {
       this.#fail(`more than ${this.#maxHeaderCount} header fields`, 431);
     }
-    let start = colon + 1;
+    let from = colon + 1;
     let stop = end;
-    while (start < stop && (line[start] === SP || line[start] === HTAB)) start++;
-    while (stop > start && (line[stop - 1] === SP || line[stop - 1] === HTAB)) stop--;
-    for (let i = start; i < stop; i++) {
+    while (from < stop && (line[from] === SP || line[from] === HTAB)) from++;
+    while (stop > from && (line[stop - 1] === SP || line[stop - 1] === HTAB)) stop--;
+    for (let i = from; i < stop; i++) {
       const c = line[i] as number;
       // field-content is VCHAR, obs-text, SP and HTAB; controls (CR, NUL, DEL...) are refused.
       if ((c < SP && c !== HTAB) || c === 0x7f) this.#fail(c === CR ? "bare CR in head" : "control character in header value");
     }
-    this.#headers.append(interned(line, 0, colon), interned(line, start, stop));
+    this.#headers.append(interned(line, start, colon), interned(line, from, stop));
   }
 
   #finish(startLine: StartLine): HeadOf<K> {
@@ -288,6 +290,19 @@ export class HttpHeadParser<K extends HeadKind = HeadKind> {
   }
 }
 
+/**
+ * Check a head parser's limits, for code that makes its parser later than it takes them.
+ * @throws {LocalProtocolError} `INVALID_ARGUMENT` when a limit is not a positive integer.
+ */
+export function checkHeadLimits(maxHeadSize: number, maxHeaderCount: number): void {
+  if (!Number.isSafeInteger(maxHeadSize) || maxHeadSize < 1) {
+    throw new LocalProtocolError("INVALID_ARGUMENT", "maxHeadSize must be a positive integer");
+  }
+  if (!Number.isSafeInteger(maxHeaderCount) || maxHeaderCount < 0) {
+    throw new LocalProtocolError("INVALID_ARGUMENT", "maxHeaderCount must be a non-negative integer");
+  }
+}
+
 type StartLine =
   | { readonly kind: "request"; readonly method: string; readonly target: string; readonly httpVersion: string }
   | { readonly kind: "response"; readonly httpVersion: string; readonly status: number; readonly statusText: string };
@@ -300,10 +315,10 @@ function parseHttpVersion(line: Uint8Array, start: number, end: number): string 
   const major = (line[start + 5] as number) - 0x30;
   const minor = (line[start + 7] as number) - 0x30;
   if (major < 0 || major > 9 || line[start + 6] !== 0x2e || minor < 0 || minor > 9) return null;
-  return `${major}.${minor}`;
+  // A shared string, not a new one that a server would keep with every connection's head.
+  return major === 1 && minor === 1 ? "1.1" : `${major}.${minor}`;
 }
 
-/** Decode `bytes[start, end)` as latin1, in slices so a long line cannot overflow the call stack. */
 /**
  * Names and values every upgrade request repeats, as browsers, Node and ws spell them. A server
  * keeps each connection's request for the connection's lifetime: sharing these strings instead
@@ -337,6 +352,7 @@ function interned(bytes: Uint8Array, start: number, end: number): string {
   return latin1(bytes, start, end);
 }
 
+/** Decode `bytes[start, end)` as latin1, in slices so a long line cannot overflow the call stack. */
 function latin1(bytes: Uint8Array, start: number, end: number): string {
   let out = "";
   for (let i = start; i < end; i += 4096) {
@@ -654,12 +670,28 @@ function hexValue(c: number): number {
  * `checkHeaderField` first, so this only encodes.
  */
 export function encodeHead(startLine: string, fields: ReadonlyArray<readonly [string, string]>, body?: Uint8Array): Uint8Array {
-  let text = startLine + "\r\n";
-  for (const [name, value] of fields) text += name + ": " + value + "\r\n";
-  text += "\r\n";
-  const bodyLength = body === undefined ? 0 : body.length;
-  const out = new Uint8Array(text.length + bodyLength);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  if (body !== undefined) out.set(body, text.length);
+  // Measured, then written straight into the bytes: building the text first made a string per
+  // concatenation, and every handshake encodes a head.
+  let size = startLine.length + 4;
+  for (const [name, value] of fields) size += name.length + value.length + 4;
+  const out = new Uint8Array(size + (body === undefined ? 0 : body.length));
+  let at = writeLatin1(out, 0, startLine);
+  out[at++] = CR;
+  out[at++] = LF;
+  for (const [name, value] of fields) {
+    at = writeLatin1(out, at, name);
+    out[at++] = COLON;
+    out[at++] = SP;
+    at = writeLatin1(out, writeLatin1(out, at, value), "\r\n");
+  }
+  out[at++] = CR;
+  out[at++] = LF;
+  if (body !== undefined) out.set(body, at);
   return out;
+}
+
+/** Write `text`'s characters (each at most U+00FF) into `out` from `at`; returns the end. */
+function writeLatin1(out: Uint8Array, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
+  return at + text.length;
 }

@@ -20,7 +20,9 @@ import {
   toLowerAscii,
 } from "./header-values.js";
 import { encodeHead } from "./http.js";
-import type { HttpRequestHead, UpgradeRequest } from "./types.js";
+import { NONE } from "../internal/empty.js";
+import { HeaderList } from "./headers.js";
+import type { HttpHeaders, HttpRequestHead, UpgradeRequest } from "./types.js";
 
 /**
  * The `Sec-WebSocket-Version` values this server accepts. RFC 6455 §4.4: a server that does not
@@ -74,17 +76,16 @@ export function validateUpgradeRequest(head: HttpRequestHead): UpgradeRequest {
   }
   if (version.major > 1) throw new HandshakeError("unsupported HTTP version", 505);
 
-  const hosts = headers.getAll("host");
-  if (hosts.length === 0) throw new HandshakeError("missing Host header", 400);
-  if (hosts.length > 1) throw new HandshakeError("duplicate Host header", 400);
-  const host = hosts[0] as string;
+  const host = onlyValue(headers, "host");
+  if (host === undefined) throw new HandshakeError("missing Host header", 400);
+  if (host === null) throw new HandshakeError("duplicate Host header", 400);
   if (host.length === 0 || /* a comma would be a merged list */ hasAny(host, " \t,")) {
     throw new HandshakeError("invalid Host header", 400);
   }
 
   if (headers.has("transfer-encoding")) throw new HandshakeError("upgrade request must not have a body", 400);
-  const contentLength = headers.getAll("content-length");
-  if (contentLength.length > 1 || (contentLength.length === 1 && contentLength[0] !== "0")) {
+  const contentLength = onlyValue(headers, "content-length");
+  if (contentLength !== undefined && contentLength !== "0") {
     throw new HandshakeError("upgrade request must not have a body", 400);
   }
 
@@ -96,12 +97,12 @@ export function validateUpgradeRequest(head: HttpRequestHead): UpgradeRequest {
   }
 
   // RFC 6455 §11.3.5: Sec-WebSocket-Version "MUST NOT appear more than once in an HTTP request".
-  const versions = headers.getAll("sec-websocket-version");
-  if (versions.length === 0) throw new HandshakeError("missing Sec-WebSocket-Version header", 400, { headers: [VERSION_HEADER] });
-  if (versions.length > 1 || hasAny(versions[0] as string, ",")) {
+  const versionValue = onlyValue(headers, "sec-websocket-version");
+  if (versionValue === undefined) throw new HandshakeError("missing Sec-WebSocket-Version header", 400, { headers: [VERSION_HEADER] });
+  if (versionValue === null || hasAny(versionValue, ",")) {
     throw new HandshakeError("duplicate Sec-WebSocket-Version header", 400, { headers: [VERSION_HEADER] });
   }
-  const wsVersion = parseVersionNumber(versions[0] as string);
+  const wsVersion = parseVersionNumber(versionValue);
   if (wsVersion === null) throw new HandshakeError("invalid Sec-WebSocket-Version header", 400, { headers: [VERSION_HEADER] });
   if (!(SUPPORTED_VERSIONS as readonly number[]).includes(wsVersion)) {
     throw new HandshakeError(`unsupported WebSocket version ${wsVersion}`, 426, {
@@ -110,30 +111,37 @@ export function validateUpgradeRequest(head: HttpRequestHead): UpgradeRequest {
   }
 
   // RFC 6455 §11.3.1: Sec-WebSocket-Key "MUST NOT appear more than once in an HTTP request".
-  const keys = headers.getAll("sec-websocket-key");
-  if (keys.length === 0) throw new HandshakeError("missing Sec-WebSocket-Key header", 400);
-  if (keys.length > 1 || hasAny(keys[0] as string, ",")) throw new HandshakeError("duplicate Sec-WebSocket-Key header", 400);
-  const key = keys[0] as string;
+  const key = onlyValue(headers, "sec-websocket-key");
+  if (key === undefined) throw new HandshakeError("missing Sec-WebSocket-Key header", 400);
+  if (key === null || hasAny(key, ",")) throw new HandshakeError("duplicate Sec-WebSocket-Key header", 400);
   if (!isValidKey(key)) throw new HandshakeError("invalid Sec-WebSocket-Key: not base64 of 16 bytes", 400);
 
-  const origins = headers.getAll("origin");
-  if (origins.length > 1) throw new HandshakeError("duplicate Origin header", 400);
-  const origin = origins[0] ?? null;
+  const origin = onlyValue(headers, "origin");
+  if (origin === null) throw new HandshakeError("duplicate Origin header", 400);
 
-  const protocols: string[] = [];
-  const seen = new Set<string>();
-  for (const line of headers.getAll("sec-websocket-protocol")) {
-    for (const protocol of parseProtocols(line)) {
-      // RFC 6455 §4.1 item 10: the elements "MUST all be unique strings".
-      if (seen.has(protocol)) throw new HandshakeError("duplicate subprotocol in Sec-WebSocket-Protocol", 400);
-      seen.add(protocol);
-      protocols.push(protocol);
+  // Most requests offer neither; those share one frozen empty list.
+  let protocols: readonly string[] = NONE;
+  if (headers.has("sec-websocket-protocol")) {
+    const list: string[] = [];
+    const seen = new Set<string>();
+    for (const line of headers.getAll("sec-websocket-protocol")) {
+      for (const protocol of parseProtocols(line)) {
+        // RFC 6455 §4.1 item 10: the elements "MUST all be unique strings".
+        if (seen.has(protocol)) throw new HandshakeError("duplicate subprotocol in Sec-WebSocket-Protocol", 400);
+        seen.add(protocol);
+        list.push(protocol);
+      }
     }
+    protocols = Object.freeze(list);
   }
 
-  const extensions: ExtensionOffer[] = [];
-  for (const line of headers.getAll("sec-websocket-extensions")) {
-    for (const offer of parseExtensions(line)) extensions.push(offer);
+  let extensions: readonly ExtensionOffer[] = NONE;
+  if (headers.has("sec-websocket-extensions")) {
+    const list: ExtensionOffer[] = [];
+    for (const line of headers.getAll("sec-websocket-extensions")) {
+      for (const offer of parseExtensions(line)) list.push(offer);
+    }
+    extensions = Object.freeze(list);
   }
 
   const { path, query } = splitTarget(target);
@@ -145,12 +153,25 @@ export function validateUpgradeRequest(head: HttpRequestHead): UpgradeRequest {
     path,
     query,
     host,
-    origin,
+    origin: origin ?? null,
     key,
     version: wsVersion,
-    protocols: Object.freeze(protocols),
-    extensions: Object.freeze(extensions),
+    protocols,
+    extensions,
   });
+}
+
+/**
+ * The value of `name`'s only field line: `undefined` when there is none, `null` when there are
+ * several. A {@link HeaderList} answers by counting, without the array `getAll()` makes.
+ */
+function onlyValue(headers: HttpHeaders, name: string): string | null | undefined {
+  if (headers instanceof HeaderList) {
+    const n = headers.count(name);
+    return n === 0 ? undefined : n === 1 ? headers.get(name) : null;
+  }
+  const values = headers.getAll(name);
+  return values.length === 0 ? undefined : values.length === 1 ? values[0] : null;
 }
 
 /**

@@ -19,22 +19,32 @@ const DECODE: Int8Array = (() => {
  * encodeBase64(new Uint8Array([1, 2, 3])); // "AQID"
  */
 export function encodeBase64(bytes: Uint8Array): string {
+  // One fromCharCode per group of four: concatenating single characters made three strings
+  // per group.
   let out = "";
   const n = bytes.length;
   const whole = n - (n % 3);
   let i = 0;
   for (; i < whole; i += 3) {
     const v = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
-    out += ALPHABET.charAt(v >>> 18) + ALPHABET.charAt((v >>> 12) & 63) + ALPHABET.charAt((v >>> 6) & 63) + ALPHABET.charAt(v & 63);
+    out += String.fromCharCode(code(v >>> 18), code((v >>> 12) & 63), code((v >>> 6) & 63), code(v & 63));
   }
   if (n - whole === 1) {
     const v = (bytes[i] as number) << 16;
-    out += ALPHABET.charAt(v >>> 18) + ALPHABET.charAt((v >>> 12) & 63) + "==";
+    out += String.fromCharCode(code(v >>> 18), code((v >>> 12) & 63), PAD, PAD);
   } else if (n - whole === 2) {
     const v = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8);
-    out += ALPHABET.charAt(v >>> 18) + ALPHABET.charAt((v >>> 12) & 63) + ALPHABET.charAt((v >>> 6) & 63) + "=";
+    out += String.fromCharCode(code(v >>> 18), code((v >>> 12) & 63), code((v >>> 6) & 63), PAD);
   }
   return out;
+}
+
+/** `=`, the padding character. */
+const PAD = 0x3d;
+
+/** The character code of the 6-bit value `sextet`. */
+function code(sextet: number): number {
+  return ALPHABET.charCodeAt(sextet);
 }
 
 /**
@@ -47,37 +57,36 @@ export function encodeBase64(bytes: Uint8Array): string {
  * `AQIDBAUGBwgJCgsMDQ4PEC==`, has non-zero leftover bits, and `Buffer` and Python accept it.
  */
 export function decodeBase64(text: string): Uint8Array | null {
-  const n = text.length;
-  if (n % 4 !== 0) return null;
-  if (n === 0) return new Uint8Array(0);
-  let padding = 0;
-  if (text.charCodeAt(n - 1) === 0x3d) padding = text.charCodeAt(n - 2) === 0x3d ? 2 : 1;
-  const out = new Uint8Array((n / 4) * 3 - padding);
+  const length = decodedLength(text);
+  if (length === -1) return null;
+  const out = new Uint8Array(length);
   let o = 0;
-  for (let i = 0; i < n; i += 4) {
-    const last = i + 4 === n;
+  for (let i = 0; o < length; i += 4) {
     const a = sextet(text, i);
     const b = sextet(text, i + 1);
-    if (a < 0 || b < 0) return null;
-    if (last && padding === 2) {
-      out[o] = (a << 2) | (b >>> 4);
-      return out;
-    }
+    out[o++] = (a << 2) | (b >>> 4);
+    if (o === length) break;
     const c = sextet(text, i + 2);
-    if (c < 0) return null;
-    if (last && padding === 1) {
-      out[o] = (a << 2) | (b >>> 4);
-      out[o + 1] = ((b & 15) << 4) | (c >>> 2);
-      return out;
-    }
-    const d = sextet(text, i + 3);
-    if (d < 0) return null;
-    out[o] = (a << 2) | (b >>> 4);
-    out[o + 1] = ((b & 15) << 4) | (c >>> 2);
-    out[o + 2] = ((c & 3) << 6) | d;
-    o += 3;
+    out[o++] = ((b & 15) << 4) | (c >>> 2);
+    if (o === length) break;
+    out[o++] = ((c & 3) << 6) | sextet(text, i + 3);
   }
   return out;
+}
+
+/**
+ * How many bytes {@link decodeBase64} would return for `text`, or -1 when it would return
+ * `null`: the same strict rules, checked without allocating (a server checks every
+ * `Sec-WebSocket-Key` this way).
+ */
+export function decodedLength(text: string): number {
+  const n = text.length;
+  if (n % 4 !== 0) return -1;
+  let padding = 0;
+  if (n > 0 && text.charCodeAt(n - 1) === 0x3d) padding = text.charCodeAt(n - 2) === 0x3d ? 2 : 1;
+  // Every character before the padding must be in the alphabet (`=` is not).
+  for (let i = 0; i < n - padding; i++) if (sextet(text, i) < 0) return -1;
+  return (n / 4) * 3 - padding;
 }
 
 /** The 6-bit value of the character at `index`, or -1 (this includes `=`, which is handled by position). */
