@@ -103,7 +103,7 @@ export function payloads(size: number): Uint8Array[] {
 export function openPair(
   deflate: PerMessageDeflateOptions | null,
   maxMessageSize = 64 * 1024 * 1024,
-  options?: Pick<CommonOptions, "mask" | "allocate" | "validateUtf8" | "textAs">,
+  options?: Pick<CommonOptions, "mask" | "allocate" | "allocateOutgoing" | "validateUtf8" | "textAs">,
 ): { client: ClientConnection; server: ServerConnection } {
   const extensions = deflate === null ? [] : [permessageDeflate(deflate)];
   // The suites own their input chunks and refill them before each pass, as ws's in-place

@@ -44,7 +44,7 @@ import {
 import { buildUpgradeRequest, validateUpgradeResponse } from "./handshake/response.js";
 import type { HttpRequestHead, HttpResponseHead, UpgradeRequest } from "./handshake/types.js";
 import { NONE } from "./internal/empty.js";
-import { encodeUtf8, isValidUtf8 } from "./internal/utf8.js";
+import { encodeUtf8, encodeUtf8Into, isValidUtf8 } from "./internal/utf8.js";
 import { pooledRandom, type RandomSource } from "./internal/random.js";
 import { MessageReader } from "./message.js";
 import { type ClientOptions, type CommonOptions, DEFAULTS, type ServerOptions } from "./options.js";
@@ -87,7 +87,7 @@ export abstract class Connection {
   abstract readonly role: "client" | "server";
 
   #state: ConnectionState = "connecting";
-  protected readonly options: Required<Pick<CommonOptions, "maxMessageSize" | "maxFrameSize" | "maxFragments" | "autoPong" | "autoClose" | "streaming" | "mask" | "allocate" | "adoptInput" | "textAs" | "validateUtf8">>;
+  protected readonly options: Required<Pick<CommonOptions, "maxMessageSize" | "maxFrameSize" | "maxFragments" | "autoPong" | "autoClose" | "streaming" | "mask" | "allocate" | "allocateOutgoing" | "adoptInput" | "textAs" | "validateUtf8">>;
   /** Only a client masks frames, and only a client's handshake needs a key: created on first use. */
   #random: RandomSource | null;
   protected events: ConnectionEvent[] = [];
@@ -146,6 +146,7 @@ export abstract class Connection {
       streaming: options.streaming ?? DEFAULTS.streaming,
       mask: options.mask ?? maskInto,
       allocate: options.allocate ?? allocateZeroed,
+      allocateOutgoing: options.allocateOutgoing ?? allocateZeroed,
       adoptInput: options.adoptInput ?? false,
       textAs: options.textAs ?? "string",
       validateUtf8: options.validateUtf8 ?? isValidUtf8,
@@ -264,7 +265,11 @@ export abstract class Connection {
    *   closing and our Close is not sent), or while a binary message is being fragmented.
    */
   sendText(text: string, options?: SendOptions): void {
-    this.#sendData(Opcode.Text, encodeUtf8(text), options?.fin ?? true);
+    const fin = options?.fin ?? true;
+    // Text no extension transforms, short enough that its frame goes into the run whatever its
+    // UTF-8 length, is encoded straight into the run: no array of its own for the bytes.
+    if (this.#extensions.length === 0 && text.length <= COALESCE_LIMIT / 3) this.#sendShortText(text, fin);
+    else this.#sendData(Opcode.Text, encodeUtf8(text), fin);
   }
 
   /**
@@ -398,7 +403,7 @@ export abstract class Connection {
       // Full: hand the run over and start another, sized like the last batch (so steady traffic
       // allocates once per takeOutgoing()) or twice the last run. Nothing is copied twice.
       this.#sealRun();
-      this.#run = new Uint8Array(Math.max(size, this.#runHint, Math.min(this.#run.length * 2, MAX_RUN)));
+      this.#run = this.options.allocateOutgoing(Math.max(size, this.#runHint, Math.min(this.#run.length * 2, MAX_RUN)));
       this.#runStart = 0;
       this.#runUsed = 0;
     }
@@ -541,13 +546,17 @@ export abstract class Connection {
     this.#writeFrame(Opcode.Close, true, 0, serializeClosePayload(code, reason));
   }
 
-  #sendData(opcode: number, payload: Uint8Array, fin: boolean): void {
+  #checkCanSend(opcode: number): void {
     if (this.#state !== "open" && this.#state !== "remote-closing") {
       throw new LocalProtocolError("INVALID_STATE", `cannot send data while ${this.#state}`);
     }
     if (this.#sendingOpcode !== 0 && this.#sendingOpcode !== opcode) {
       throw new LocalProtocolError("INVALID_STATE", "another message is being fragmented");
     }
+  }
+
+  #sendData(opcode: number, payload: Uint8Array, fin: boolean): void {
+    this.#checkCanSend(opcode);
     const first = this.#sendingOpcode === 0;
     let data = payload;
     let rsv = 0;
@@ -570,6 +579,36 @@ export abstract class Connection {
     this.#writeFrame(opcode, true, 0, payload);
   }
 
+  /** {@link sendText} for text of at most COALESCE_LIMIT / 3 characters and no extensions. */
+  #sendShortText(text: string, fin: boolean): void {
+    this.#checkCanSend(Opcode.Text);
+    const client = this.role === "client";
+    // Room for the longest encoding, under the header that length would need; the header is
+    // written once the length is known, and the bytes moved up when it came out shorter.
+    const most = text.length * 3;
+    const mostHead = headerSize(most, client);
+    const out = this.#reserveRun(mostHead + most);
+    const at = this.#runUsed;
+    const length = encodeUtf8Into(text, out, at + mostHead);
+    const head = headerSize(length, client);
+    if (head !== mostHead) out.copyWithin(at + head, at + mostHead, at + mostHead + length);
+    const opcode = this.#sendingOpcode === 0 ? Opcode.Text : Opcode.Continuation;
+    if (client) {
+      // RFC 6455 §5.3: a fresh, unpredictable masking key for every frame.
+      const key = (this.#maskKey ??= new Uint8Array(4));
+      this.random(key);
+      const p = writeHeader(out, at, fin, 0, opcode, length, key);
+      this.options.mask(out, p, out, p, length, key, 0);
+    } else {
+      writeHeader(out, at, fin, 0, opcode, length, null);
+    }
+    this.#runUsed = at + head + length;
+    this.#outboxBytes += head + length;
+    // The run was reserved for the longest encoding; count what was used.
+    this.#batchBytes -= mostHead + most - (head + length);
+    this.#sendingOpcode = fin ? 0 : Opcode.Text;
+  }
+
   #writeFrame(opcode: number, fin: boolean, rsv: number, payload: Uint8Array): void {
     const length = payload.length;
     const client = this.role === "client";
@@ -578,7 +617,7 @@ export abstract class Connection {
       // Frames up to COALESCE_LIMIT go into the run (see #run); a client's larger frames get a
       // buffer of their own, since masking copies the payload anyway.
       const small = length <= COALESCE_LIMIT;
-      const out = small ? this.#reserveRun(size) : new Uint8Array(size);
+      const out = small ? this.#reserveRun(size) : this.options.allocateOutgoing(size);
       const at = small ? this.#runUsed : 0;
       let p: number;
       if (client) {
@@ -598,7 +637,7 @@ export abstract class Connection {
         this.queue(out);
       }
     } else {
-      const head = new Uint8Array(headerSize(length, false));
+      const head = this.options.allocateOutgoing(headerSize(length, false));
       writeHeader(head, 0, fin, rsv, opcode, length, null);
       this.queue(head);
       this.queue(payload);

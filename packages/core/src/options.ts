@@ -48,6 +48,15 @@ export interface CommonOptions {
    */
   readonly allocate?: (size: number) => Uint8Array;
   /**
+   * Allocates the arrays outgoing frames are built in. `takeOutgoing()` hands each one (or a view
+   * of it) to the caller and core never touches it again, and it is written in full before that,
+   * so a pool of uninitialised memory suits: `@wsengine/node` passes `Buffer.allocUnsafe`, which
+   * carves arrays under 4 KiB from Node's shared pool. Without one, a connection that flushes
+   * after every small message pays an off-heap allocation per message (V8 allocates typed arrays
+   * over 64 bytes outside its heap, ~0.4 µs each). Default: `new Uint8Array(size)`.
+   */
+  readonly allocateOutgoing?: (size: number) => Uint8Array;
+  /**
    * `receive()` may keep and write into the chunks it is given: masked payloads are unmasked in
    * place, and a message that arrives whole inside one chunk is handed out as a view of it (so a
    * message the application keeps pins its chunk). This saves a copy per message, as `ws` does.

@@ -24,16 +24,18 @@ let loaded: MaskFunction | null | undefined;
 /**
  * `options` with Node's defaults for core filled in: bufferutil's mask loop when it is installed,
  * `Buffer.allocUnsafeSlow` (never the shared pool: core hands the whole array out) for message
- * buffers, `adoptInput`, since a socket's `'data'` chunks are fresh buffers nobody reads after
- * us (a message whole in one chunk is then a view of it, as with `ws`), and `buffer.isUtf8`
- * (simdutf, what `ws` uses) to check text delivered as bytes. Options the caller set win; pass
- * `adoptInput: false` when feeding chunks you reuse.
+ * buffers, `Buffer.allocUnsafe` (the pool) for outgoing frames, which live only until the socket
+ * has written them, `adoptInput`, since a socket's `'data'` chunks are fresh buffers nobody
+ * reads after us (a message whole in one chunk is then a view of it, as with `ws`), and
+ * `buffer.isUtf8` (simdutf, what `ws` uses) to check text delivered as bytes. Options the caller
+ * set win; pass `adoptInput: false` when feeding chunks you reuse.
  */
 export function withNodeDefaults<T extends CommonOptions>(options: T): T {
   const mask = options.mask ?? nativeMask();
   return {
     ...options,
     allocate: options.allocate ?? allocateUninitialised,
+    allocateOutgoing: options.allocateOutgoing ?? allocateFromPool,
     adoptInput: options.adoptInput ?? true,
     validateUtf8: options.validateUtf8 ?? validateUtf8,
     ...(mask === null ? {} : { mask }),
@@ -41,6 +43,8 @@ export function withNodeDefaults<T extends CommonOptions>(options: T): T {
 }
 
 const allocateUninitialised = (size: number): Uint8Array => Buffer.allocUnsafeSlow(size);
+// Outgoing frames live only until the socket has written them, so they may share Node's pool.
+const allocateFromPool = (size: number): Uint8Array => Buffer.allocUnsafe(size);
 
 /** Below this many bytes core's loop beats the call into C (measured ~15 ns vs ~23 ns at 16 B). */
 const NATIVE_UTF8_THRESHOLD = 64;

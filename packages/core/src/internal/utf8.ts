@@ -364,3 +364,29 @@ const ENCODER = new TextEncoder();
 export function encodeUtf8(text: string): Uint8Array {
   return ENCODER.encode(text);
 }
+
+/** Up to this many characters a JavaScript loop beats the call into `encodeInto` on ASCII text. */
+const ASCII_LOOP_LIMIT = 256;
+
+/**
+ * Encode `text` as UTF-8 into `out` from `start`, where at least `3 * text.length` bytes must be
+ * free (the most UTF-8 a UTF-16 string can take). Same bytes as {@link encodeUtf8} (lone
+ * surrogates become U+FFFD), without a new array: a typed array over 64 bytes is an off-heap
+ * allocation in V8, several times the cost of encoding a short message.
+ * @returns the number of bytes written.
+ */
+export function encodeUtf8Into(text: string, out: Uint8Array, start: number): number {
+  const n = text.length;
+  let i = 0;
+  if (n <= ASCII_LOOP_LIMIT) {
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) break;
+      out[start + i] = c;
+    }
+    if (i === n) return n;
+  }
+  const rest = i === 0 ? text : text.slice(i);
+  return i + ENCODER.encodeInto(rest, out.subarray(start + i, start + 3 * n)).written;
+}
+

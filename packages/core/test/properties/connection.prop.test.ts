@@ -214,3 +214,42 @@ function encodeRawText(bytes: Uint8Array, pieces: number, masked: boolean): Uint
   }
   return concat(frames);
 }
+
+describe("outgoing text", () => {
+  // Lengths around every boundary of the direct path: 125/126 bytes (header size), the
+  // COALESCE_LIMIT / 3 characters it takes, and text with 1-, 2-, 3- and 4-byte characters and
+  // lone surrogates (encoded as U+FFFD).
+  const piece = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 60 }),
+    fc.string({ unit: "grapheme-ascii", minLength: 100, maxLength: 140 }),
+    fc.integer({ min: 5400, max: 5500 }).map((n) => "é".repeat(n >> 1) + "x".repeat(n - (n >> 1))),
+    fc.constantFrom("€".repeat(42), "\u{1F600}".repeat(31), "\ud800a\udc00", ""),
+  );
+  const item = fc.record({ text: piece, fin: fc.boolean(), binaryAfter: fc.boolean(), flush: fc.boolean() });
+  for (const role of ["server", "client"] as const) {
+    it.prop([fc.array(item, { minLength: 1, maxLength: 10 }), fc.boolean()], { numRuns: 120 })(
+      `frames carry exactly TextEncoder's bytes, fragments continue the message, in any batching (${role})`,
+      (items, pooled) => {
+        // A pool-like allocator hands out views of a larger, dirty buffer: nothing unwritten may leak.
+        const allocateOutgoing = pooled ? (n: number) => new Uint8Array(n + 16).fill(0xee).subarray(8, 8 + n) : undefined;
+        const conn = openConnection(role, allocateOutgoing === undefined ? {} : { allocateOutgoing });
+        const out: Uint8Array[] = [];
+        const expected: { opcode: number; fin: boolean; payload: string }[] = [];
+        let open = false;
+        for (const { text, fin, binaryAfter, flush } of items) {
+          conn.sendText(text, { fin });
+          expected.push({ opcode: open ? 0 : 1, fin, payload: digest(new TextEncoder().encode(text)) });
+          open = !fin;
+          if (binaryAfter && !open) {
+            conn.sendBinary(utf8("b"));
+            expected.push({ opcode: 2, fin: true, payload: digest(utf8("b")) });
+          }
+          if (flush) out.push(...conn.takeOutgoing());
+        }
+        out.push(...conn.takeOutgoing());
+        const frames = new FrameDecoder({ role: role === "client" ? "server" : "client", maxFrameSize: 1 << 20 }).push(concat(out));
+        expect(frames.map((f) => ({ opcode: f.opcode, fin: f.fin, payload: digest(f.payload) }))).toEqual(expected);
+      },
+    );
+  }
+});
