@@ -44,7 +44,7 @@ import {
 import { buildUpgradeRequest, validateUpgradeResponse } from "./handshake/response.js";
 import type { HttpRequestHead, HttpResponseHead, UpgradeRequest } from "./handshake/types.js";
 import { NONE } from "./internal/empty.js";
-import { encodeUtf8, encodeUtf8Into, isValidUtf8 } from "./internal/utf8.js";
+import { encodeUtf8, encodeUtf8Into, isValidUtf8, JS_ENCODE_LIMIT, utf8Length } from "./internal/utf8.js";
 import { pooledRandom, type RandomSource } from "./internal/random.js";
 import { MessageReader } from "./message.js";
 import { type ClientOptions, type CommonOptions, DEFAULTS, type ServerOptions } from "./options.js";
@@ -583,9 +583,11 @@ export abstract class Connection {
   #sendShortText(text: string, fin: boolean): void {
     this.#checkCanSend(Opcode.Text);
     const client = this.role === "client";
-    // Room for the longest encoding, under the header that length would need; the header is
-    // written once the length is known, and the bytes moved up when it came out shorter.
-    const most = text.length * 3;
+    // Room for the encoding under the header its length needs: short text is measured first
+    // (reserving three bytes per character fills runs early and splits batches into more
+    // writes); longer text gets room for the longest encoding, and its bytes are moved up when
+    // the header came out shorter.
+    const most = text.length <= JS_ENCODE_LIMIT ? utf8Length(text) : text.length * 3;
     const mostHead = headerSize(most, client);
     const out = this.#reserveRun(mostHead + most);
     const at = this.#runUsed;

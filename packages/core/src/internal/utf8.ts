@@ -365,8 +365,24 @@ export function encodeUtf8(text: string): Uint8Array {
   return ENCODER.encode(text);
 }
 
-/** Up to this many characters a JavaScript loop beats the call into `encodeInto` on ASCII text. */
-const ASCII_LOOP_LIMIT = 256;
+/** Up to this many characters a JavaScript loop beats the call into `encodeInto` (and its view). */
+export const JS_ENCODE_LIMIT = 256;
+
+/** The length of `text` in UTF-8, as {@link encodeUtf8} would encode it (lone surrogates take 3). */
+export function utf8Length(text: string): number {
+  const n = text.length;
+  let length = n;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) length += 1;
+    else if (c <= 0xdbff && c >= 0xd800 && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      length += 2; // four bytes for two code units
+      i++;
+    } else length += 2;
+  }
+  return length;
+}
 
 /**
  * Encode `text` as UTF-8 into `out` from `start`, where at least `3 * text.length` bytes must be
@@ -377,16 +393,34 @@ const ASCII_LOOP_LIMIT = 256;
  */
 export function encodeUtf8Into(text: string, out: Uint8Array, start: number): number {
   const n = text.length;
-  let i = 0;
-  if (n <= ASCII_LOOP_LIMIT) {
-    for (; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (c >= 0x80) break;
-      out[start + i] = c;
+  if (n > JS_ENCODE_LIMIT) return ENCODER.encodeInto(text, out.subarray(start, start + 3 * n)).written;
+  let p = start;
+  for (let i = 0; i < n; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x80) {
+      out[p++] = c;
+    } else if (c < 0x800) {
+      out[p++] = 0xc0 | (c >> 6);
+      out[p++] = 0x80 | (c & 0x3f);
+    } else {
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          // A surrogate pair: one code point of four bytes.
+          c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+          i++;
+          out[p++] = 0xf0 | (c >> 18);
+          out[p++] = 0x80 | ((c >> 12) & 0x3f);
+          out[p++] = 0x80 | ((c >> 6) & 0x3f);
+          out[p++] = 0x80 | (c & 0x3f);
+          continue;
+        }
+        c = 0xfffd; // a lone surrogate, as TextEncoder encodes it
+      }
+      out[p++] = 0xe0 | (c >> 12);
+      out[p++] = 0x80 | ((c >> 6) & 0x3f);
+      out[p++] = 0x80 | (c & 0x3f);
     }
-    if (i === n) return n;
   }
-  const rest = i === 0 ? text : text.slice(i);
-  return i + ENCODER.encodeInto(rest, out.subarray(start + i, start + 3 * n)).written;
+  return p - start;
 }
-

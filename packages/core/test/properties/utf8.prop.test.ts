@@ -5,7 +5,7 @@
  */
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
-import { Utf8StreamDecoder, Utf8Validator, decodeUtf8, isValidUtf8 } from "../../src/internal/utf8.js";
+import { Utf8StreamDecoder, Utf8Validator, decodeUtf8, encodeUtf8Into, isValidUtf8, utf8Length } from "../../src/internal/utf8.js";
 
 interface Verdict {
   /** Index of the first byte no valid stream could contain, or -1. */
@@ -216,3 +216,19 @@ describe("UTF-8 oracle (STYLE §9.3)", () => {
     },
   );
 });
+
+describe("encodeUtf8Into", () => {
+  // Any UTF-16 code units, lone surrogates included, on both sides of the JavaScript loop's limit.
+  const anyText = fc.array(fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0xd7f0, max: 0xe010 })), { maxLength: 400 })
+    .map((units) => String.fromCharCode(...units));
+  test.prop([anyText, fc.integer({ min: 0, max: 8 })])("writes exactly TextEncoder's bytes at the offset and leaves the bytes before it", (text, start) => {
+    const expected = new TextEncoder().encode(text);
+    const out = new Uint8Array(start + 3 * text.length + 4).fill(0xee);
+    const n = encodeUtf8Into(text, out, start);
+    expect(n).toBe(expected.length);
+    expect(utf8Length(text)).toBe(expected.length);
+    expect(Array.from(out.subarray(start, start + n))).toEqual(Array.from(expected));
+    expect(out.subarray(0, start).every((b) => b === 0xee)).toBe(true);
+  });
+});
+
