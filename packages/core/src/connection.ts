@@ -579,6 +579,13 @@ export abstract class Connection {
     this.#writeFrame(opcode, true, 0, payload);
   }
 
+  /** RFC 6455 §5.3: a fresh, unpredictable masking key for every frame (one array, reused). */
+  #nextMaskKey(): Uint8Array {
+    const key = (this.#maskKey ??= new Uint8Array(4));
+    this.random(key);
+    return key;
+  }
+
   /** {@link sendText} for text of at most COALESCE_LIMIT / 3 characters and no extensions. */
   #sendShortText(text: string, fin: boolean): void {
     this.#checkCanSend(Opcode.Text);
@@ -596,9 +603,7 @@ export abstract class Connection {
     if (head !== mostHead) out.copyWithin(at + head, at + mostHead, at + mostHead + length);
     const opcode = this.#sendingOpcode === 0 ? Opcode.Text : Opcode.Continuation;
     if (client) {
-      // RFC 6455 §5.3: a fresh, unpredictable masking key for every frame.
-      const key = (this.#maskKey ??= new Uint8Array(4));
-      this.random(key);
+      const key = this.#nextMaskKey();
       const p = writeHeader(out, at, fin, 0, opcode, length, key);
       this.options.mask(out, p, out, p, length, key, 0);
     } else {
@@ -623,9 +628,7 @@ export abstract class Connection {
       const at = small ? this.#runUsed : 0;
       let p: number;
       if (client) {
-        // RFC 6455 §5.3: a fresh, unpredictable masking key for every frame.
-        const key = (this.#maskKey ??= new Uint8Array(4));
-        this.random(key);
+        const key = this.#nextMaskKey();
         p = writeHeader(out, at, fin, rsv, opcode, length, key);
         this.options.mask(payload, 0, out, p, length, key, 0);
       } else {
