@@ -116,9 +116,20 @@ function exited(child: ChildProcess, timeoutMs: number): Promise<number | null> 
   });
 }
 
+/**
+ * glibc hands freed blocks of 128 KiB and more (and free space past 128 KiB at the heap's top)
+ * back to the kernel, and the next large message then faults fresh pages in, one per 4 KiB.
+ * Whether a process falls into that cycle depends on its heap's history: the same 1 MiB case ran
+ * 10× faster or slower from one process to the next, for ws and core alike. In-process workers
+ * measure protocol work, so they run with both thresholds raised (a user's GLIBC_TUNABLES wins);
+ * end-to-end servers keep glibc's defaults.
+ */
+const inprocMalloc = process.env.GLIBC_TUNABLES ?? "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432";
+
 /** Run a worker to completion; returns its JSON lines. */
 async function runWorker(script: string, args: readonly string[], env: Record<string, string> = {}, nodeFlags: readonly string[] = []): Promise<WorkerRecord[]> {
-  const child = spawnPinned(0, process.execPath, [...nodeFlags, "--import", "tsx", join(benchDir, script), ...args, ...(quick ? ["--quick"] : [])], env);
+  const malloc = { GLIBC_TUNABLES: inprocMalloc };
+  const child = spawnPinned(0, process.execPath, [...nodeFlags, "--import", "tsx", join(benchDir, script), ...args, ...(quick ? ["--quick"] : [])], { ...malloc, ...env });
   child.stdin!.end();
   const out = lines(child);
   const code = await exited(child, 30 * 60_000);
@@ -322,6 +333,7 @@ async function main(): Promise<void> {
       durationMs: duration,
       warmupMs: warmup,
       machine: machine(),
+      inprocMalloc,
       versions: { ws: version("ws"), bufferutil: version("bufferutil") },
       load: { start: loadavg(), end: [] },
       seconds: 0,

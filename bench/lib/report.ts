@@ -54,6 +54,8 @@ export interface Results {
     durationMs: number;
     warmupMs: number;
     machine: { cpu: string; nproc: number; memoryGiB: number; node: string; kernel: string; taskset: boolean };
+    /** GLIBC_TUNABLES the in-process workers ran with; absent in results from before it was set. */
+    inprocMalloc?: string;
     versions: Record<string, string>;
     load: { start: number[]; end: number[] };
     seconds: number;
@@ -249,6 +251,7 @@ export function renderMarkdown(r: Results): string {
   L.push(`# wsengine benchmark results${m.quick ? " (quick smoke run: not representative)" : ""}`, "");
   L.push(`- Date: ${m.date}; suite took ${m.seconds} s`);
   L.push(`- Machine: ${m.machine.cpu}, ${m.machine.nproc} cores, ${m.machine.memoryGiB} GiB, ${m.machine.kernel}; Node ${m.machine.node}; processes pinned with taskset: ${m.machine.taskset ? "yes" : "no"}`);
+  if (m.inprocMalloc !== undefined) L.push(`- In-process workers ran with GLIBC_TUNABLES=${m.inprocMalloc} (see bench/README.md, Method)`);
   L.push(`- Peers: ws ${m.versions.ws ?? "?"}, bufferutil ${m.versions.bufferutil ?? "?"}`);
   L.push(`- Load average (1/5/15 min) at start ${m.load.start.map((x) => x.toFixed(2)).join(" / ")}, at end ${m.load.end.map((x) => x.toFixed(2)).join(" / ")} (${m.machine.nproc} cores: a load above ~0.5 means other work shared the cores)`);
   L.push(`- ${m.runs} run(s) of each measurement; e2e runs of ${m.durationMs / 1000} s after ${m.warmupMs / 1000} s warm-up. Cells: median (min–max).`, "");

@@ -11,7 +11,7 @@
 import { RemoteProtocolError } from "./errors.js";
 import type { ConnectionEvent } from "./events.js";
 import type { Extension } from "./extensions/extension.js";
-import type { MaskFunction } from "./frame/mask.js";
+import { InPlaceMasker, type MaskFunction, maskInto } from "./frame/mask.js";
 import { Opcode } from "./frame/opcode.js";
 import { NONE } from "./internal/empty.js";
 import { decodeUtf8, decodeUtf8Strict, isValidUtf8, Utf8StreamDecoder, Utf8Validator } from "./internal/utf8.js";
@@ -43,6 +43,9 @@ const GROWTH = 4;
 // `allocate`): `data.buffer` exposes all of it.
 const SLAB_MESSAGE_LIMIT = 4 * 1024;
 const SLAB_SIZE = 16 * 1024;
+// Payloads shorter than this are unmasked in place by core's loop even when the caller supplied a
+// `mask` function: with its view kept per chunk, core's loop beats a call into C at these sizes.
+const OWN_MASK_LIMIT = 1024;
 const EMPTY = new Uint8Array(0);
 
 /** Reassembles data frames into messages. One per connection. */
@@ -71,6 +74,8 @@ export class MessageReader {
   /** Storage for small binary messages of the current input chunk; see SLAB_SIZE. */
   #slab: Uint8Array = EMPTY;
   #slabUsed = 0;
+  /** Unmasks payloads in place in adopted chunks, one view per chunk. */
+  readonly #masker = new InPlaceMasker();
 
   constructor(options: MessageReaderOptions) {
     this.#options = options;
@@ -152,7 +157,7 @@ export class MessageReader {
       // Extensions may keep input between calls, so they get bytes nobody else writes.
       let owned: Uint8Array;
       if (this.#options.adoptInput) {
-        if (maskKey !== null) this.#options.mask(src, start, src, start, n, maskKey, maskOffset);
+        if (maskKey !== null) this.#unmaskInPlace(src, start, n, maskKey, maskOffset);
         owned = src.subarray(start, end);
       } else {
         owned = this.#options.allocate(n);
@@ -182,10 +187,17 @@ export class MessageReader {
     if (messageEnd) this.#finish(events);
   }
 
-  /** The current input chunk is done: let go of its slab. */
+  /** The current input chunk is done: let go of its slab and of the masker's view of it. */
   endInput(): void {
     this.#slab = EMPTY;
     this.#slabUsed = 0;
+    this.#masker.release();
+  }
+
+  #unmaskInPlace(src: Uint8Array, start: number, n: number, key: Uint8Array, keyOffset: number): void {
+    const mask = this.#options.mask;
+    if (mask === maskInto || n < OWN_MASK_LIMIT) this.#masker.mask(src, start, n, key, keyOffset);
+    else mask(src, start, src, start, n, key, keyOffset);
   }
 
   /** Free the reassembly buffer (on close). */
@@ -203,7 +215,7 @@ export class MessageReader {
     if (this.#options.adoptInput) {
       // The chunk is ours: unmask in place and hand out (or decode) a view, with no copy. A plain
       // Uint8Array even when the chunk is a subclass (a Node Buffer's slice() is a view).
-      if (maskKey !== null) this.#options.mask(src, start, src, start, n, maskKey, maskOffset);
+      if (maskKey !== null) this.#unmaskInPlace(src, start, n, maskKey, maskOffset);
       data = new Uint8Array(src.buffer, src.byteOffset + start, n);
     } else if (maskKey === null && this.#opcode === Opcode.Text && this.#options.textAs === "string") {
       // Decoded straight from the chunk: the string owns its text.

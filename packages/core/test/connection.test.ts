@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import {
   ClientConnection,
@@ -482,6 +484,37 @@ describe("adoptInput option", () => {
     chunk.set(wire);
     const [event] = openServer({ adoptInput: true }).receive(chunk);
     expect(Object.getPrototypeOf((event as { data: Uint8Array }).data)).toBe(Uint8Array.prototype);
+  });
+
+  it("unmasks payloads under 1 KiB itself and leaves longer ones to a replacement mask function, with the same results", () => {
+    const calls: number[] = [];
+    const counting: MaskFunction = (src, srcStart, dst, dstStart, length, key, keyOffset) => {
+      calls.push(length);
+      maskInto(src, srcStart, dst, dstStart, length, key, keyOffset);
+    };
+    // Odd sizes move every later payload off word alignment.
+    const sizes = [3, 64, 125, 1023, 1024, 70, 5000, 17];
+    const wire = concat(sizes.map((n, i) => rawFrame(Opcode.Binary, Uint8Array.from({ length: n }, (_, j) => (i * 31 + j) & 0xff), { masked: true })));
+    const adopted = openServer({ adoptInput: true, mask: counting }).receive(wire.slice());
+    expect(adopted).toEqual(openServer().receive(wire.slice()));
+    expect(calls).toEqual([1024, 5000]);
+  });
+
+  it("lets go of the chunk when receive() returns (once the application drops its messages)", async () => {
+    setFlagsFromString("--expose_gc");
+    const gc = runInNewContext("gc") as () => void;
+    const server = openServer({ adoptInput: true });
+    const ref = ((): WeakRef<ArrayBufferLike> => {
+      const chunk = concat([rawFrame(Opcode.Binary, new Uint8Array(500), { masked: true }), rawFrame(Opcode.Binary, new Uint8Array(500), { masked: true })]);
+      expect(server.receive(chunk)).toHaveLength(2);
+      return new WeakRef(chunk.buffer);
+    })();
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(ref.deref()).toBeUndefined();
+    expect(server.state).toBe("open");
   });
 
   it("fails invalid UTF-8 with the reason a copying connection gives", () => {

@@ -1,5 +1,8 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { mask, maskInto } from "../../src/frame/mask.js";
+import { InPlaceMasker, mask, maskInto } from "../../src/frame/mask.js";
 
 const hex = (text: string): Uint8Array =>
   Uint8Array.from(text.replace(/\s+/g, "").match(/../g) ?? [], (h) => parseInt(h, 16));
@@ -172,6 +175,106 @@ describe("RFC 6455 §5.3 masking: maskInto", () => {
     expect(() => maskInto(buf, 0, buf.subarray(0, 100), 0, 200, KEY, 0)).toThrow(RangeError);
     expect(() => maskInto(buf, -1, buf, 0, 10, KEY, 0)).toThrow(RangeError);
     expect(() => maskInto(buf, 0, buf, 0, -1, KEY, 0)).toThrow(RangeError);
+    expect(buf.every((b) => b === 0)).toBe(true);
+  });
+});
+
+describe("InPlaceMasker: in place, one kept view per array", () => {
+  it("matches the reference for every length 0..300, array alignment 0..7, start 0..7 and key phase, with and without a kept view", () => {
+    for (let length = 0; length <= 300; length++) {
+      const data = pattern(length, 11 * length + 5);
+      for (let keyOffset = 0; keyOffset < 4; keyOffset++) {
+        const expected = referenceMask(data, KEY, keyOffset);
+        for (let viewOffset = 0; viewOffset < 8; viewOffset++) {
+          // A view not starting on a 4-byte boundary; with `warm`, a 64-byte payload first so that
+          // the masker already keeps a view of the array (the short path is taken otherwise).
+          for (const warm of [false, true]) {
+            const masker = new InPlaceMasker();
+            const buf = new Uint8Array(length + 96).fill(0xee);
+            const view = buf.subarray(viewOffset);
+            if (warm) {
+              const first = pattern(64, 3);
+              view.set(first, length + 8);
+              masker.mask(view, length + 8, 64, KEY, 0);
+              expectSameBytes(view.subarray(length + 8, length + 72), referenceMask(first, KEY, 0));
+            }
+            for (let start = 0; start < 8; start += 3) {
+              view.fill(0xee, 0, length + 8);
+              view.set(data, start);
+              masker.mask(view, start, length, KEY, keyOffset);
+              expectSameBytes(view.subarray(start, start + length), expected);
+              expect(view.subarray(0, start).every((b) => b === 0xee)).toBe(true);
+              expect(view.subarray(start + length, length + 8).every((b) => b === 0xee)).toBe(true);
+            }
+            expect(buf.subarray(0, viewOffset).every((b) => b === 0xee)).toBe(true);
+          }
+        }
+      }
+    }
+  });
+
+  it("property: any sequence of ranges over any arrays matches the reference, and release() changes nothing but the view", () => {
+    const op = fc.record({
+      array: fc.nat(2),
+      start: fc.nat(600),
+      length: fc.nat(600),
+      keyOffset: fc.nat(7),
+      release: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 30 }), fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.nat(3), (ops, key, offset) => {
+        // Three arrays: two views of one buffer at different alignments, and one of its own.
+        const shared = pattern(1400, 21);
+        const arrays = [shared.subarray(offset, offset + 700), shared.subarray(700 + offset), pattern(650, 22)];
+        const expected = arrays.map((a) => a.slice());
+        const masker = new InPlaceMasker();
+        for (const { array, start, length, keyOffset, release } of ops) {
+          const a = arrays[array]!;
+          if (start + length > a.length) {
+            expect(() => masker.mask(a, start, length, key, keyOffset)).toThrow(RangeError);
+            continue;
+          }
+          masker.mask(a, start, length, key, keyOffset);
+          const e = expected[array]!;
+          e.set(referenceMask(e.subarray(start, start + length), key, keyOffset), start);
+          if (release) masker.release();
+        }
+        arrays.forEach((a, i) => expectSameBytes(a, expected[i]!));
+      }),
+    );
+  });
+
+  it("keeps the array alive until release(), and not after", async () => {
+    setFlagsFromString("--expose_gc");
+    const gc = runInNewContext("gc") as () => void;
+    const collected = async (ref: WeakRef<object>): Promise<boolean> => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return ref.deref() === undefined;
+    };
+    const masker = new InPlaceMasker();
+    // The memory is what matters: the array's buffer, which the kept view holds too.
+    const ref = ((): WeakRef<ArrayBuffer> => {
+      const chunk = new Uint8Array(1 << 16);
+      masker.mask(chunk, 0, 1000, KEY, 0);
+      return new WeakRef(chunk.buffer);
+    })();
+    expect(await collected(ref)).toBe(false);
+    masker.release();
+    expect(await collected(ref)).toBe(true);
+  });
+
+  it("rejects a key that is not 4 bytes and ranges outside the array, touching nothing", () => {
+    const masker = new InPlaceMasker();
+    const buf = new Uint8Array(300);
+    masker.mask(buf, 0, 100, new Uint8Array(4), 0); // keeps a view of buf
+    expect(() => masker.mask(buf, 0, 10, new Uint8Array(3), 0)).toThrow(RangeError);
+    expect(() => masker.mask(buf, 0, 301, KEY, 0)).toThrow(RangeError);
+    expect(() => masker.mask(buf, 200, 101, KEY, 0)).toThrow(RangeError);
+    expect(() => masker.mask(buf, -1, 10, KEY, 0)).toThrow(RangeError);
+    expect(() => masker.mask(buf, 0, -1, KEY, 0)).toThrow(RangeError);
     expect(buf.every((b) => b === 0)).toBe(true);
   });
 });
