@@ -6,7 +6,8 @@
  * Payload bytes arrive as slices of the caller's chunks, still masked. They are unmasked straight
  * into the message buffer in one pass, and never retained as views: the caller may reuse its
  * chunk once `receive()` returns. With `adoptInput` the chunks are ours: payloads are unmasked in
- * place, and a message whole in one chunk (or an extension's input) is a view of it.
+ * place, a message whole in one chunk (or an extension's input) is a view of it, and a large
+ * message's reads are kept until its end and copied once (see PIECE_MIN).
  */
 import { RemoteProtocolError } from "./errors.js";
 import type { ConnectionEvent } from "./events.js";
@@ -46,6 +47,13 @@ const SLAB_SIZE = 16 * 1024;
 // Payloads shorter than this are unmasked in place by core's loop even when the caller supplied a
 // `mask` function: with its view kept per chunk, core's loop beats a call into C at these sizes.
 const OWN_MASK_LIMIT = 1024;
+// With `adoptInput`, a message reassembled from slices of at least PIECE_MIN bytes keeps views of
+// them and copies them once, into an array of its exact size, at its end: a 1 MiB message read in
+// 64 KiB pieces otherwise costs a 256 KiB buffer and its copy on the way (see EAGER_BUFFER). The
+// views keep their reads alive; that memory obeys the reassembly buffer's bound (EAGER_BUFFER,
+// then GROWTH times the bytes that arrived), and a slice that would break it, or a shorter one,
+// moves the message into the buffer.
+const PIECE_MIN = 4 * 1024;
 const EMPTY = new Uint8Array(0);
 
 /** Reassembles data frames into messages. One per connection. */
@@ -68,6 +76,11 @@ export class MessageReader {
   /** Whole-message mode: the reassembly buffer and how much of it is filled. */
   #buffer: Uint8Array = EMPTY;
   #length = 0;
+  /** Adopted reads of the message in progress (see PIECE_MIN), their bytes, and what they pin. */
+  #pieces: Uint8Array[] | null = null;
+  #piecesLength = 0;
+  #pinned = 0;
+  #lastPinned: ArrayBufferLike | null = null;
   /** For text that arrives in pieces; created the first time some does. */
   #validator: Utf8Validator | null = null;
   #streamDecoder: Utf8StreamDecoder | null = null;
@@ -176,8 +189,15 @@ export class MessageReader {
       this.#size = n;
       this.#delivered = true;
       this.#deliverWhole(src, start, n, maskKey, maskOffset, events);
+    } else if (this.#length === 0 && n >= PIECE_MIN && this.#options.adoptInput && this.#mayPin(src, n)) {
+      this.#size += n;
+      if (maskKey !== null) this.#unmaskInPlace(src, start, n, maskKey, maskOffset);
+      if (this.#opcode === Opcode.Text) this.#validate(src, start, end);
+      (this.#pieces ??= []).push(new Uint8Array(src.buffer, src.byteOffset + start, n));
+      this.#piecesLength += n;
     } else {
       this.#size += n;
+      if (this.#piecesLength !== 0 && n !== 0) this.#gatherPieces(n + frameRemaining);
       const at = this.#reserve(n, frameRemaining);
       if (maskKey !== null) this.#options.mask(src, start, this.#buffer, at, n, maskKey, maskOffset);
       else this.#buffer.set(src.subarray(start, end), at);
@@ -194,9 +214,56 @@ export class MessageReader {
     this.#masker.release();
   }
 
-  #unmaskInPlace(src: Uint8Array, start: number, n: number, key: Uint8Array, keyOffset: number): void {
+  /** Whether a piece of `n` bytes from `src` may be kept, counting what its read pins once. */
+  #mayPin(src: Uint8Array, n: number): boolean {
+    const buffer = src.buffer;
+    const pinned = buffer === this.#lastPinned ? this.#pinned : this.#pinned + buffer.byteLength;
+    if (pinned > Math.max(EAGER_BUFFER, (this.#piecesLength + n) * GROWTH)) return false;
+    this.#pinned = pinned;
+    this.#lastPinned = buffer;
+    return true;
+  }
+
+  /** Copies the kept pieces into the reassembly buffer (empty until now); `more` bytes are announced. */
+  #gatherPieces(more: number): void {
+    const pieces = this.#pieces!;
+    let at = this.#reserve(this.#piecesLength, more);
+    for (let i = 0; i < pieces.length; i++) {
+      this.#buffer.set(pieces[i]!, at);
+      at += pieces[i]!.length;
+    }
+    this.#length = at;
+    this.#dropPieces();
+  }
+
+  /** The whole message from its kept pieces, in one array of its own (or the one view). */
+  #joinPieces(): Uint8Array {
+    const pieces = this.#pieces!;
+    let data = pieces[0]!;
+    if (pieces.length > 1) {
+      data = this.#options.allocate(this.#piecesLength);
+      let at = 0;
+      for (let i = 0; i < pieces.length; i++) {
+        data.set(pieces[i]!, at);
+        at += pieces[i]!.length;
+      }
+    }
+    this.#dropPieces();
+    return data;
+  }
+
+  #dropPieces(): void {
+    if (this.#pieces !== null) this.#pieces.length = 0;
+    this.#piecesLength = 0;
+    this.#pinned = 0;
+    this.#lastPinned = null;
+  }
+
+  /** Unmasks `src[start..start + n)` in place; `view`, when given, is a view of exactly that range. */
+  #unmaskInPlace(src: Uint8Array, start: number, n: number, key: Uint8Array, keyOffset: number, view: Uint8Array | null = null): void {
     const mask = this.#options.mask;
     if (mask === maskInto || n < OWN_MASK_LIMIT) this.#masker.mask(src, start, n, key, keyOffset);
+    else if (view !== null) mask(view, 0, view, 0, n, key, keyOffset);
     else mask(src, start, src, start, n, key, keyOffset);
   }
 
@@ -205,6 +272,7 @@ export class MessageReader {
     this.#opcode = 0;
     this.#buffer = EMPTY;
     this.#length = 0;
+    this.#dropPieces();
     this.endInput();
     this.#streamDecoder = null;
     this.#validator?.reset();
@@ -215,8 +283,10 @@ export class MessageReader {
     if (this.#options.adoptInput) {
       // The chunk is ours: unmask in place and hand out (or decode) a view, with no copy. A plain
       // Uint8Array even when the chunk is a subclass (a Node Buffer's slice() is a view).
-      if (maskKey !== null) this.#unmaskInPlace(src, start, n, maskKey, maskOffset);
       data = new Uint8Array(src.buffer, src.byteOffset + start, n);
+      // A supplied mask function gets the message's own view, which it may use whole (bufferutil
+      // reads its source from index 0 and would otherwise need a view made per call).
+      if (maskKey !== null) this.#unmaskInPlace(src, start, n, maskKey, maskOffset, data);
     } else if (maskKey === null && this.#opcode === Opcode.Text && this.#options.textAs === "string") {
       // Decoded straight from the chunk: the string owns its text.
       data = src.subarray(start, start + n);
@@ -312,7 +382,8 @@ export class MessageReader {
   #finish(events: ConnectionEvent[]): void {
     if (!this.#options.streaming && !this.#delivered) {
       let data: Uint8Array;
-      if (this.#length === 0) data = new Uint8Array(0);
+      if (this.#piecesLength !== 0) data = this.#joinPieces();
+      else if (this.#length === 0) data = new Uint8Array(0);
       else if (this.#buffer.length === this.#length) data = this.#buffer;
       else data = this.#buffer.slice(0, this.#length);
       if (this.#opcode === Opcode.Binary) {

@@ -61,7 +61,10 @@ export interface CommonOptions {
   /**
    * `receive()` may keep and write into the chunks it is given: masked payloads are unmasked in
    * place, and a message that arrives whole inside one chunk is handed out as a view of it (so a
-   * message the application keeps pins its chunk). This saves a copy per message, as `ws` does.
+   * message the application keeps pins its chunk); a message larger than a read keeps its reads
+   * until it is complete and is copied once, into an array of its own (the reads it pins are
+   * bounded like the reassembly buffer: 256 KiB, then 4× the bytes received). This saves a copy
+   * per message, as `ws` does.
    * Set it only when nothing reads or reuses a chunk once it is passed in (a socket's fresh read
    * buffers); `@wsengine/node` does. Default: false, and `receive()` keeps nothing.
    */

@@ -517,6 +517,44 @@ describe("adoptInput option", () => {
     expect(server.state).toBe("open");
   });
 
+  it("keeps the reads of a message larger than a read and copies them once, into an array of its exact size", () => {
+    const sizes: number[] = [];
+    const allocate = (n: number): Uint8Array => {
+      sizes.push(n);
+      return new Uint8Array(n);
+    };
+    const payload = Uint8Array.from({ length: (1 << 20) + 5 }, (_, i) => (i * 7) & 0xff);
+    const wire = concat([rawFrame(Opcode.Binary, payload, { masked: true }), rawFrame(Opcode.Binary, new Uint8Array([1]), { masked: true })]);
+    const reads = splitAt(wire, Array.from({ length: 17 }, (_, i) => (i + 1) * 65536));
+    const server = openServer({ adoptInput: true, allocate });
+    const events = reads.flatMap((read) => server.receive(read));
+    expect(events).toHaveLength(2);
+    const data = (events[0] as { data: Uint8Array }).data;
+    expect(data).toEqual(payload);
+    expect(reads.some((read) => read.buffer === data.buffer)).toBe(false);
+    // A copying connection sizes a buffer from the announced length (256 KiB first), then grows it.
+    expect(sizes).toEqual([payload.length]);
+  });
+
+  it("moves a message into the reassembly buffer when its reads would pin more than the bound", () => {
+    const sizes: number[] = [];
+    const allocate = (n: number): Uint8Array => {
+      sizes.push(n);
+      return new Uint8Array(n);
+    };
+    const first = new Uint8Array(4096).fill(1);
+    const last = new Uint8Array(8192).fill(2);
+    // The first fragment shares its read with 300 KB of pings: keeping a view would pin all of it.
+    const pings = Array.from({ length: 2400 }, () => rawFrame(Opcode.Ping, new Uint8Array(125), { masked: true }));
+    const read1 = concat([rawFrame(Opcode.Binary, first, { masked: true, fin: false }), ...pings]);
+    const read2 = rawFrame(Opcode.Continuation, last, { masked: true });
+    const server = openServer({ adoptInput: true, allocate });
+    const events = [...server.receive(read1), ...server.receive(read2)];
+    const message = events.find((e) => e.type === "binary") as { data: Uint8Array };
+    expect(message.data).toEqual(concat([first, last]));
+    expect(sizes[0]).toBe(4096);
+  });
+
   it("fails invalid UTF-8 with the reason a copying connection gives", () => {
     const frame = rawFrame(Opcode.Text, new Uint8Array([0x68, 0xc3, 0x28]), { masked: true });
     const closed = (adoptInput: boolean) => closedOf(openServer({ adoptInput }).receive(frame.slice()));

@@ -84,6 +84,8 @@ function load(): MaskFunction | null {
       for (let i = 0; i < 4; i++) rotated[i] = key[(phase + i) & 3]!;
       k = rotated;
     }
-    util.mask(new Uint8Array(src.buffer, src.byteOffset + srcStart, length), k, dst, dstStart, length);
+    // bufferutil reads from index 0 of its source: a view of the range, unless src is exactly it.
+    const source = srcStart === 0 && length === src.length ? src : new Uint8Array(src.buffer, src.byteOffset + srcStart, length);
+    util.mask(source, k, dst, dstStart, length);
   };
 }

@@ -4,7 +4,7 @@ import { ClientConnection, type CommonOptions, type ConnectionEvent, encodeFrame
 import { ConnectedPair, openConnection, REQUEST, responseFor } from "../helpers/connections.js";
 import { seededRandom } from "../helpers/random.js";
 import { concat, digest, digestEvents, rawFrame, splitAt, utf8 } from "../helpers/wire.js";
-import { bytesOfSize, cuts, encodeItems, wireItem } from "./arbitraries.js";
+import { bytesOfSize, cuts, encodeItems, type WireItem, wireItem } from "./arbitraries.js";
 
 function feed(role: "client" | "server", chunks: readonly Uint8Array[], options: CommonOptions = {}): { events: ConnectionEvent[]; out: Uint8Array } {
   const conn = openConnection(role, { maxMessageSize: 1 << 20, ...options });
@@ -36,6 +36,26 @@ describe("split invariance", () => {
       const copying = feed(role, [bytes]);
       // Adopted chunks are unmasked in place: each run gets chunks of its own.
       const adopted = feed(role, splitAt(bytes, points).map((c) => c.slice()), { adoptInput: true });
+      expect(digestEvents(adopted.events)).toEqual(digestEvents(copying.events));
+      expect(digest(adopted.out)).toBe(digest(copying.out));
+    });
+  }
+
+  // Large messages in reads of any size: with adoptInput, reads of 4 KiB and more are kept and
+  // copied once at the message's end, shorter ones move the message into the reassembly buffer.
+  const largeItem: fc.Arbitrary<WireItem> = fc.oneof(
+    fc.record({ kind: fc.constant("binary" as const), data: bytesOfSize(fc.integer({ min: 0, max: 300_000 })), pieces: fc.integer({ min: 1, max: 5 }) }),
+    // Multibyte text, so that reads and fragments split code points.
+    fc.record({ kind: fc.constant("text" as const), text: fc.integer({ min: 0, max: 40_000 }).map((n) => "aé東🙂".repeat(n)), pieces: fc.integer({ min: 1, max: 5 }) }),
+  );
+  for (const role of ["server", "client"] as const) {
+    it.prop([fc.array(fc.oneof({ weight: 3, arbitrary: largeItem }, { weight: 1, arbitrary: wireItem }), { minLength: 1, maxLength: 4 }).chain((items) => {
+      const bytes = encodeItems(items, role === "server");
+      return fc.tuple(fc.constant(bytes), fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 40 }), fc.boolean());
+    })], { numRuns: 60 })(`with adoptInput, large messages in reads of any size give the events of a copying connection (${role})`, ([bytes, points, textAsBytes]) => {
+      const options: CommonOptions = { maxMessageSize: 1 << 22, ...(textAsBytes ? { textAs: "bytes" as const } : {}) };
+      const copying = feed(role, [bytes], options);
+      const adopted = feed(role, splitAt(bytes, points).map((c) => c.slice()), { ...options, adoptInput: true });
       expect(digestEvents(adopted.events)).toEqual(digestEvents(copying.events));
       expect(digest(adopted.out)).toBe(digest(copying.out));
     });
