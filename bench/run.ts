@@ -128,8 +128,7 @@ const inprocMalloc = process.env.GLIBC_TUNABLES ?? "glibc.malloc.trim_threshold=
 
 /** Run a worker to completion; returns its JSON lines. */
 async function runWorker(script: string, args: readonly string[], env: Record<string, string> = {}, nodeFlags: readonly string[] = []): Promise<WorkerRecord[]> {
-  const malloc = { GLIBC_TUNABLES: inprocMalloc };
-  const child = spawnPinned(0, process.execPath, [...nodeFlags, "--import", "tsx", join(benchDir, script), ...args, ...(quick ? ["--quick"] : [])], { ...malloc, ...env });
+  const child = spawnPinned(0, process.execPath, [...nodeFlags, "--import", "tsx", join(benchDir, script), ...args, ...(quick ? ["--quick"] : [])], { GLIBC_TUNABLES: inprocMalloc, ...env });
   child.stdin!.end();
   const out = lines(child);
   const code = await exited(child, 30 * 60_000);

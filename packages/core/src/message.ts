@@ -170,8 +170,8 @@ export class MessageReader {
       // Extensions may keep input between calls, so they get bytes nobody else writes.
       let owned: Uint8Array;
       if (this.#options.adoptInput) {
-        if (maskKey !== null) this.#unmaskInPlace(src, start, n, maskKey, maskOffset);
         owned = src.subarray(start, end);
+        if (maskKey !== null) this.#unmaskInPlace(src, start, n, maskKey, maskOffset, owned);
       } else {
         owned = this.#options.allocate(n);
         if (maskKey !== null) this.#options.mask(src, start, owned, 0, n, maskKey, maskOffset);
@@ -191,9 +191,10 @@ export class MessageReader {
       this.#deliverWhole(src, start, n, maskKey, maskOffset, events);
     } else if (this.#length === 0 && n >= PIECE_MIN && this.#options.adoptInput && this.#mayPin(src, n)) {
       this.#size += n;
-      if (maskKey !== null) this.#unmaskInPlace(src, start, n, maskKey, maskOffset);
+      const piece = new Uint8Array(src.buffer, src.byteOffset + start, n);
+      if (maskKey !== null) this.#unmaskInPlace(src, start, n, maskKey, maskOffset, piece);
       if (this.#opcode === Opcode.Text) this.#validate(src, start, end);
-      (this.#pieces ??= []).push(new Uint8Array(src.buffer, src.byteOffset + start, n));
+      (this.#pieces ??= []).push(piece);
       this.#piecesLength += n;
     } else {
       this.#size += n;
@@ -226,13 +227,8 @@ export class MessageReader {
 
   /** Copies the kept pieces into the reassembly buffer (empty until now); `more` bytes are announced. */
   #gatherPieces(more: number): void {
-    const pieces = this.#pieces!;
-    let at = this.#reserve(this.#piecesLength, more);
-    for (let i = 0; i < pieces.length; i++) {
-      this.#buffer.set(pieces[i]!, at);
-      at += pieces[i]!.length;
-    }
-    this.#length = at;
+    const at = this.#reserve(this.#piecesLength, more);
+    this.#length = this.#copyPieces(this.#buffer, at);
     this.#dropPieces();
   }
 
@@ -242,14 +238,20 @@ export class MessageReader {
     let data = pieces[0]!;
     if (pieces.length > 1) {
       data = this.#options.allocate(this.#piecesLength);
-      let at = 0;
-      for (let i = 0; i < pieces.length; i++) {
-        data.set(pieces[i]!, at);
-        at += pieces[i]!.length;
-      }
+      this.#copyPieces(data, 0);
     }
     this.#dropPieces();
     return data;
+  }
+
+  /** Copies the kept pieces, in order, into `out` from `at`; returns the index after them. */
+  #copyPieces(out: Uint8Array, at: number): number {
+    const pieces = this.#pieces!;
+    for (let i = 0; i < pieces.length; i++) {
+      out.set(pieces[i]!, at);
+      at += pieces[i]!.length;
+    }
+    return at;
   }
 
   #dropPieces(): void {
@@ -259,12 +261,15 @@ export class MessageReader {
     this.#lastPinned = null;
   }
 
-  /** Unmasks `src[start..start + n)` in place; `view`, when given, is a view of exactly that range. */
-  #unmaskInPlace(src: Uint8Array, start: number, n: number, key: Uint8Array, keyOffset: number, view: Uint8Array | null = null): void {
+  /**
+   * Unmasks `src[start..start + n)` in place. `view` is a view of exactly that range: a supplied
+   * mask function gets it whole (bufferutil reads its source from index 0 and would otherwise make
+   * a view per call), core's masker gets the chunk, whose word view it keeps.
+   */
+  #unmaskInPlace(src: Uint8Array, start: number, n: number, key: Uint8Array, keyOffset: number, view: Uint8Array): void {
     const mask = this.#options.mask;
     if (mask === maskInto || n < OWN_MASK_LIMIT) this.#masker.mask(src, start, n, key, keyOffset);
-    else if (view !== null) mask(view, 0, view, 0, n, key, keyOffset);
-    else mask(src, start, src, start, n, key, keyOffset);
+    else mask(view, 0, view, 0, n, key, keyOffset);
   }
 
   /** Free the reassembly buffer (on close). */
@@ -284,8 +289,6 @@ export class MessageReader {
       // The chunk is ours: unmask in place and hand out (or decode) a view, with no copy. A plain
       // Uint8Array even when the chunk is a subclass (a Node Buffer's slice() is a view).
       data = new Uint8Array(src.buffer, src.byteOffset + start, n);
-      // A supplied mask function gets the message's own view, which it may use whole (bufferutil
-      // reads its source from index 0 and would otherwise need a view made per call).
       if (maskKey !== null) this.#unmaskInPlace(src, start, n, maskKey, maskOffset, data);
     } else if (maskKey === null && this.#opcode === Opcode.Text && this.#options.textAs === "string") {
       // Decoded straight from the chunk: the string owns its text.

@@ -91,7 +91,7 @@ export function maskInto(
   maskBytes(dst, dstStart, dst, dstStart, head, key, keyOffset);
   const words = (length - head) >> 2;
   const phase = keyOffset + head;
-  xorWordsInPlace(new Int32Array(dst.buffer, dstAt + head, words), words, keyWordAt(key, phase));
+  xorWordRange(new Int32Array(dst.buffer, dstAt + head, words), 0, words, keyWordAt(key, phase));
   const done = head + (words << 2);
   maskBytes(dst, dstStart + done, dst, dstStart + done, length - done, key, phase);
 }
@@ -214,10 +214,6 @@ function maskBytes(
   if (i < length) dst[dstStart + i] = src[srcStart + i]! ^ k0;
   if (i + 1 < length) dst[dstStart + i + 1] = src[srcStart + i + 1]! ^ k1;
   if (i + 2 < length) dst[dstStart + i + 2] = src[srcStart + i + 2]! ^ k2;
-}
-
-function xorWordsInPlace(d: Int32Array, words: number, k: number): void {
-  xorWordRange(d, 0, words, k);
 }
 
 /** XORs `d[from .. to)` with `k`, eight words per iteration. */
