@@ -3,6 +3,7 @@
  * Docs: https://bun.com/docs/api/tcp#create-a-connection-bun-connect
  */
 import { type DialOptions, dialWebSocket, openClientSession, type TransportTarget, type WebSocketSession } from "@wsengine/session";
+import { withBunDefaults } from "./defaults.js";
 import { BunSocketTransport, SOCKET_HANDLERS, TLS_CLIENT_HANDLERS } from "./transport.js";
 
 // --- types ---
@@ -56,7 +57,7 @@ function openTransport({ host: hostname, port, secure }: TransportTarget, option
  * @throws {WebSocketError} `INVALID_URL`; `LocalProtocolError` for invalid headers or protocols.
  */
 export function openSession(url: string | URL, options: ConnectOptions = {}): WebSocketSession {
-  return openClientSession(url, options, openTransport);
+  return openClientSession(url, withBunDefaults(options), openTransport);
 }
 
 /**
@@ -71,5 +72,5 @@ export function openSession(url: string | URL, options: ConnectOptions = {}): We
  * for await (const message of ws) console.log(message);
  */
 export function connect(url: string | URL, options: ConnectOptions = {}): Promise<WebSocketSession> {
-  return dialWebSocket(url, options, openTransport);
+  return dialWebSocket(url, withBunDefaults(options), openTransport);
 }

@@ -5,6 +5,7 @@
  */
 import type { TCPSocketListener } from "bun";
 import { SessionServer, type SessionServerOptions, type ShutdownOptions, type WebSocketSession } from "@wsengine/session";
+import { withBunDefaults } from "./defaults.js";
 import { BunSocketTransport, SOCKET_HANDLERS, type TransportSocket } from "./transport.js";
 
 // --- types ---
@@ -37,7 +38,7 @@ export class WebSocketServer {
   #listener: TCPSocketListener<BunSocketTransport | undefined> | null = null;
 
   constructor(options: WebSocketServerOptions = {}) {
-    this.#core = new SessionServer(options);
+    this.#core = new SessionServer(withBunDefaults(options));
   }
 
   /** The open connections. */

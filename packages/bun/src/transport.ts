@@ -73,7 +73,7 @@ export class BunSocketTransport implements Transport {
    *
    * A server socket is not paused until its session starts: Bun drains the microtask queue right
    * after the `open` handler, and the session starts in a microtask, so no byte can arrive first
-   * (if one did, {@link onData} would keep a copy). Pausing cost two `epoll_ctl` calls and an
+   * (if one did, {@link onData} would keep it). Pausing cost two `epoll_ctl` calls and an
    * extra writable wake-up per connection. Nor does it set TCP_NODELAY: uSockets sets it on every
    * socket Bun accepts (one `setsockopt` per connection, seen with strace on Bun 1.4.5).
    *
@@ -167,12 +167,10 @@ export class BunSocketTransport implements Transport {
 
   onData(chunk: Uint8Array): void {
     const handler = this.#handler;
+    // Each chunk is a fresh buffer Bun never writes again (test/fresh-chunks.test.ts), so one
+    // that arrives before the session starts is kept as it is.
     if (handler !== null) handler.receive(chunk);
-    // Bun may reuse its read buffer after the callback: keep a copy until the session starts.
-    else {
-      const copy = chunk.slice();
-      this.#early?.push((h) => h.receive(copy));
-    }
+    else this.#early?.push((h) => h.receive(chunk));
   }
 
   onDrain(): void {

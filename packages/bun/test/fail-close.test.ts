@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findRuntime, killChildren, runArgs, spawnTracked } from "@wsengine/adapter-suite/node";
+import { findRuntime, killChildren, runArgs, runToExit } from "@wsengine/adapter-suite/node";
 
 const bun = findRuntime("bun");
 if (bun.path === null) console.warn(`[bun] skipping the fail-close tests: ${bun.reason}`);
@@ -90,18 +90,10 @@ function parseFrame(bytes: Buffer): { opcode: number; masked: boolean; payload: 
 }
 
 /** Run the Bun client against `server`; resolves with its close info and exit code. */
-function runClient(url: string, binary: string): Promise<{ closed: { code: number; reason: string; wasClean: boolean } | null; exitCode: number | null; stderr: string }> {
-  const child = spawnTracked(binary, runArgs("bun", "packages/bun/test/fail-close-client.ts", [url]));
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (data: string) => (stdout += data));
-  child.stderr!.setEncoding("utf8").on("data", (data: string) => (stderr += data));
-  return new Promise((resolve) => {
-    child.on("close", (exitCode) => {
-      const line = stdout.trim().split("\n").at(-1) ?? "";
-      resolve({ closed: line.startsWith("{") ? (JSON.parse(line) as { code: number; reason: string; wasClean: boolean }) : null, exitCode, stderr });
-    });
-  });
+async function runClient(url: string, binary: string): Promise<{ closed: { code: number; reason: string; wasClean: boolean } | null; exitCode: number | null; stderr: string }> {
+  const { exitCode, stdout, stderr } = await runToExit(binary, runArgs("bun", "packages/bun/test/fail-close-client.ts", [url]));
+  const line = stdout.trim().split("\n").at(-1) ?? "";
+  return { closed: line.startsWith("{") ? (JSON.parse(line) as { code: number; reason: string; wasClean: boolean }) : null, exitCode, stderr };
 }
 
 describe("RFC 6455 §7.1.7 Fail the WebSocket Connection, on the bun binary (client)", () => {

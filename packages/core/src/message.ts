@@ -15,7 +15,8 @@ import type { Extension } from "./extensions/extension.js";
 import { InPlaceMasker, type MaskFunction, maskInto } from "./frame/mask.js";
 import { Opcode } from "./frame/opcode.js";
 import { NONE } from "./internal/empty.js";
-import { decodeUtf8, decodeUtf8Strict, isValidUtf8, Utf8StreamDecoder, Utf8Validator } from "./internal/utf8.js";
+import { asciiEnd, decodeUtf8, decodeUtf8Strict, isValidUtf8, Utf8StreamDecoder, Utf8Validator } from "./internal/utf8.js";
+import { WordView } from "./internal/word-view.js";
 
 /** The limits and delivery mode a {@link MessageReader} works with. */
 export interface MessageReaderOptions {
@@ -87,8 +88,9 @@ export class MessageReader {
   /** Storage for small binary messages of the current input chunk; see SLAB_SIZE. */
   #slab: Uint8Array = EMPTY;
   #slabUsed = 0;
-  /** Unmasks payloads in place in adopted chunks, one view per chunk. */
-  readonly #masker = new InPlaceMasker();
+  /** A word view of the current adopted chunk, shared by the in-place unmasker and the ASCII check. */
+  readonly #words = new WordView();
+  readonly #masker = new InPlaceMasker(this.#words);
 
   constructor(options: MessageReaderOptions) {
     this.#options = options;
@@ -208,11 +210,11 @@ export class MessageReader {
     if (messageEnd) this.#finish(events);
   }
 
-  /** The current input chunk is done: let go of its slab and of the masker's view of it. */
+  /** The current input chunk is done: let go of its slab and of the word view of it. */
   endInput(): void {
     this.#slab = EMPTY;
     this.#slabUsed = 0;
-    this.#masker.release();
+    this.#words.release();
   }
 
   /** Whether a piece of `n` bytes from `src` may be kept, counting what its read pins once. */
@@ -290,6 +292,11 @@ export class MessageReader {
       // Uint8Array even when the chunk is a subclass (a Node Buffer's slice() is a view).
       data = new Uint8Array(src.buffer, src.byteOffset + start, n);
       if (maskKey !== null) this.#unmaskInPlace(src, start, n, maskKey, maskOffset, data);
+      if (this.#opcode === Opcode.Text && this.#options.textAs === "bytes") {
+        if (!this.#isValidInChunk(src, start, start + n, data)) this.#failText(data);
+        events.push({ type: "text-bytes", data });
+        return;
+      }
     } else if (maskKey === null && this.#opcode === Opcode.Text && this.#options.textAs === "string") {
       // Decoded straight from the chunk: the string owns its text.
       data = src.subarray(start, start + n);
@@ -309,6 +316,18 @@ export class MessageReader {
     const text = decodeUtf8Strict(view);
     if (text === null) this.#failText(view);
     events.push({ type: "text", data: text });
+  }
+
+  /**
+   * Whether adopted text `src[start..end)` (`data` is a view of it) is valid UTF-8. Core's own
+   * validator skips the leading ASCII by words through the chunk's kept view (parse of 125-byte
+   * mixed text, core alone: ~7.0 M -> ~8.1 M msg/s); a supplied one (simdutf on Node and Bun) was
+   * as fast alone at 125 bytes and faster above, so it gets the message whole.
+   */
+  #isValidInChunk(src: Uint8Array, start: number, end: number, data: Uint8Array): boolean {
+    const validate = this.#options.validateUtf8;
+    if (validate === isValidUtf8) return isValidUtf8(src, asciiEnd(this.#words, src, start, end), end);
+    return validate(data);
   }
 
   /** A whole text message's bytes, the application's to keep (`textAs: "bytes"`). */

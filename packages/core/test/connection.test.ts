@@ -555,6 +555,30 @@ describe("adoptInput option", () => {
     expect(sizes[0]).toBe(4096);
   });
 
+  it("delivers text as bytes, checked after ASCII runs read by words, exactly when a copying connection accepts it", () => {
+    // ASCII runs of every length up to past 2 KiB words then anything valid or invalid, many
+    // messages to a chunk (the word view is then kept from one message to the next), at every
+    // alignment the frame headers leave.
+    const tails = [new Uint8Array(0), utf8("é"), utf8("🙂 ok"), new Uint8Array([0xff]), new Uint8Array([0xc3]), new Uint8Array([0xed, 0xa0, 0x80]), new Uint8Array([0xe2, 0x82])];
+    for (const masked of [true, false]) {
+      const frames: Uint8Array[] = [];
+      for (let n = 0; n < 2200; n += n < 300 ? 1 : 97) {
+        for (const tail of tails) frames.push(concat([new Uint8Array(n).fill(0x61), tail, new Uint8Array(n % 5).fill(0x62)]));
+      }
+      const run = (adoptInput: boolean, payload: Uint8Array): unknown => {
+        const chunk = concat([rawFrame(Opcode.Binary, new Uint8Array(200), { masked }), rawFrame(Opcode.Text, payload, { masked })]);
+        const connection = masked ? openServer({ adoptInput, textAs: "bytes" }) : openClient({ adoptInput, textAs: "bytes" });
+        return connection.receive(chunk).map((e) => (e.type === "closed" ? [e.code, e.reason] : e.type === "text-bytes" ? e.data : e.type));
+      };
+      const outcomes = frames.map((payload) => {
+        const adopted = run(true, payload);
+        expect(adopted, `${payload.length} bytes`).toEqual(run(false, payload));
+        return JSON.stringify(adopted).includes("1007") ? "refused" : "accepted";
+      });
+      expect(new Set(outcomes)).toEqual(new Set(["accepted", "refused"]));
+    }
+  });
+
   it("fails invalid UTF-8 with the reason a copying connection gives", () => {
     const frame = rawFrame(Opcode.Text, new Uint8Array([0x68, 0xc3, 0x28]), { masked: true });
     const closed = (adoptInput: boolean) => closedOf(openServer({ adoptInput }).receive(frame.slice()));

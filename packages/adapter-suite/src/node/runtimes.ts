@@ -65,6 +65,16 @@ export function spawnTracked(binary: string, args: readonly string[], env: Recor
   return child;
 }
 
+/** Run `binary` with `args` (see {@link spawnTracked}) to its exit; resolves with its exit code and whole output. */
+export function runToExit(binary: string, args: readonly string[], env: Record<string, string> = {}): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+  const child = spawnTracked(binary, args, env);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (data: string) => (stdout += data));
+  child.stderr!.setEncoding("utf8").on("data", (data: string) => (stderr += data));
+  return new Promise((resolve) => child.on("close", (exitCode) => resolve({ exitCode, stdout, stderr })));
+}
+
 /**
  * Lines of a child's stdout that start with a key of `handlers`, parsed as JSON and handed to that
  * handler. Resolves at exit with the last of stderr (`stderr()` gives it before then).

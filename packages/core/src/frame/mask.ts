@@ -20,6 +20,8 @@
  *   lowering that we know of (not measured here). Int32 words are fast in every engine core targets.
  */
 
+import { NEW_VIEW_MIN, WordView } from "../internal/word-view.js";
+
 /**
  * Whether this host stores the least significant byte first. A masking key's bytes
  * [k0, k1, k2, k3] read through an `Int32Array` form k0 | k1 << 8 | k2 << 16 | k3 << 24 on a
@@ -28,13 +30,11 @@
 const LITTLE_ENDIAN: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
- * Below these lengths the byte loop (~0.7 ns a byte) beats the word path, whose fixed cost is a
- * view (~35 ns in place) plus a `subarray` and `set` (~50 ns more) when src is not dst.
- * Measured crossovers on Node 20: ~64 bytes in place, ~160 bytes otherwise.
+ * When src is not dst, the byte loop (~0.7 ns a byte) beats the word path below this length: a
+ * view (~35 ns) plus a `subarray` and `set` (~50 ns more). Measured on Node 20; in place the
+ * crossover is NEW_VIEW_MIN.
  */
-const WORD_THRESHOLD_IN_PLACE = 64;
 const WORD_THRESHOLD_COPY = 160;
-
 
 /**
  * XORs `src[srcStart .. srcStart + length)` with the masking key into `dst[dstStart ..)`.
@@ -75,7 +75,7 @@ export function maskInto(
   }
   // The identity test first: reading `.buffer` costs ~15 ns, and in place is the common case.
   const inPlace = src === dst && srcStart === dstStart;
-  if (length < (inPlace ? WORD_THRESHOLD_IN_PLACE : WORD_THRESHOLD_COPY)) {
+  if (length < (inPlace ? NEW_VIEW_MIN : WORD_THRESHOLD_COPY)) {
     maskBytes(src, srcStart, dst, dstStart, length, key, keyOffset);
     return;
   }
@@ -119,26 +119,18 @@ export function mask(data: Uint8Array, key: Uint8Array): void {
 }
 
 /**
- * Below this length {@link InPlaceMasker} uses the byte loop even with a view at hand: the word
- * path's head, tail and key setup cost about what four or five bytes do.
- */
-const WORD_THRESHOLD_CACHED = 16;
-
-const NO_WORDS = new Int32Array(0);
-
-/**
- * Unmasks ranges of one array after another in place, as {@link maskInto} does, but keeps its
- * `Int32Array` view of the array from one call to the next. An input chunk carries many small
- * frames: the view (~35 ns on V8, more than XORing a 125-byte payload takes) is then made once per
- * chunk instead of once per frame. {@link InPlaceMasker.release} lets go of the array; call it when
- * the chunk is done, or the masker keeps it alive.
+ * Unmasks ranges of one array after another in place, as {@link maskInto} does, but reads them
+ * through a {@link WordView} that outlives the call: an input chunk carries many small frames, and
+ * the view is then made once per chunk instead of once per frame. {@link InPlaceMasker.release}
+ * lets go of the array; call it when the chunk is done, or the masker keeps it alive.
  */
 export class InPlaceMasker {
-  /** The array `#words` views, or null. */
-  #array: Uint8Array | null = null;
-  #words: Int32Array = NO_WORDS;
-  /** Index in `#array` of the first byte of `#words[0]`: the first 4-aligned one. */
-  #base = 0;
+  readonly #view: WordView;
+
+  /** @param view - the view to keep, which others may share (default: a view of its own). */
+  constructor(view: WordView = new WordView()) {
+    this.#view = view;
+  }
 
   /**
    * XORs `data[start .. start + length)` with `key` at phase `keyOffset`, in place.
@@ -147,36 +139,26 @@ export class InPlaceMasker {
   mask(data: Uint8Array, start: number, length: number, key: Uint8Array, keyOffset: number): void {
     if (key.length !== 4) throw new RangeError("masking key must be 4 bytes");
     if (!(start >= 0 && length >= 0) || start + length > data.length) throw new RangeError("mask range out of bounds");
-    if (data !== this.#array) {
-      // A view for one short payload costs more than the byte loop saves.
-      if (length < WORD_THRESHOLD_IN_PLACE) {
-        maskBytes(data, start, data, start, length, key, keyOffset);
-        return;
-      }
-      const base = -data.byteOffset & 3;
-      this.#array = data;
-      this.#base = base;
-      this.#words = data.length > base ? new Int32Array(data.buffer, data.byteOffset + base, (data.length - base) >> 2) : NO_WORDS;
-    } else if (length < WORD_THRESHOLD_CACHED) {
+    const words = this.#view.wordsFor(data, length);
+    if (words === null) {
       maskBytes(data, start, data, start, length, key, keyOffset);
       return;
     }
-    const base = this.#base;
+    const base = this.#view.base;
     // Bytes before the first word boundary at or after `start`: boundaries are base + 4k.
     const head = Math.min((base - start) & 3, length);
     maskBytes(data, start, data, start, head, key, keyOffset);
     const first = (start + head - base) >> 2;
-    const words = (length - head) >> 2;
+    const count = (length - head) >> 2;
     const phase = keyOffset + head;
-    xorWordRange(this.#words, first, first + words, keyWordAt(key, phase));
-    const done = head + (words << 2);
+    xorWordRange(words, first, first + count, keyWordAt(key, phase));
+    const done = head + (count << 2);
     maskBytes(data, start + done, data, start + done, length - done, key, phase);
   }
 
   /** Drops the array and its view. */
   release(): void {
-    this.#array = null;
-    this.#words = NO_WORDS;
+    this.#view.release();
   }
 }
 

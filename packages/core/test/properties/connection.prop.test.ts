@@ -78,6 +78,9 @@ describe("split invariance", () => {
     fc.uint8Array({ maxLength: 40 }),
     fc.string({ unit: "grapheme", minLength: 1, maxLength: 40 }).chain((t) => fc.integer({ min: 0, max: utf8(t).length - 1 }).map((cut) => utf8(t).subarray(0, cut))),
     fc.constantFrom(utf8("\u{10ffff}"), new Uint8Array([0xed, 0xa0, 0x80]), new Uint8Array([0xc0, 0xaf]), new Uint8Array([0xf4, 0x90, 0x80, 0x80])),
+    // A run of ASCII long enough for word reads through a chunk's view, then anything.
+    fc.tuple(fc.uint8Array({ maxLength: 300, max: 0x7f }), fc.oneof(fc.uint8Array({ maxLength: 6 }), fc.string({ unit: "grapheme", maxLength: 10 }).map(utf8)))
+      .map(([ascii, tail]) => concat([ascii, tail])),
   );
   for (const role of ["server", "client"] as const) {
     it.prop([

@@ -5,7 +5,8 @@
  */
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
-import { Utf8StreamDecoder, Utf8Validator, decodeUtf8, encodeUtf8Into, isValidUtf8, utf8Length } from "../../src/internal/utf8.js";
+import { Utf8StreamDecoder, Utf8Validator, asciiEnd, decodeUtf8, encodeUtf8Into, isValidUtf8, utf8Length } from "../../src/internal/utf8.js";
+import { WordView } from "../../src/internal/word-view.js";
 
 interface Verdict {
   /** Index of the first byte no valid stream could contain, or -1. */
@@ -215,6 +216,43 @@ describe("UTF-8 oracle (STYLE §9.3)", () => {
       expect(out).toBe(text);
     },
   );
+});
+
+describe("ranges of one array: isValidUtf8(bytes, start, end) and asciiEnd", () => {
+  /** Bytes at some alignment with a range inside them. */
+  const ranged = fc.tuple(anyBytes, fc.integer({ min: 0, max: 7 }), fc.nat(), fc.nat()).map(([raw, offset, a, b]) => {
+    const bytes = atOffset(raw, offset);
+    const [start, end] = [a % (bytes.length + 1), b % (bytes.length + 1)].sort((x, y) => x - y) as [number, number];
+    return { bytes, start, end };
+  });
+
+  test.prop([ranged], { numRuns: 2000 })("isValidUtf8 of a range judges exactly the range's bytes", ({ bytes, start, end }) => {
+    const expected = reference(bytes.subarray(start, end));
+    expect(isValidUtf8(bytes, start, end)).toBe(expected.error === -1 && expected.complete);
+  });
+
+  // Several ranges over a few arrays through one view, released now and then, as a message reader
+  // does over its input chunks: the view kept from an earlier call must never leak into a later one.
+  test.prop([fc.array(fc.tuple(ranged, fc.boolean()), { minLength: 1, maxLength: 12 })], { numRuns: 1000 })(
+    "asciiEnd finds the first byte of 80..FF (or the end), whatever view it keeps",
+    (calls) => {
+      const view = new WordView();
+      // Repeat arrays, so that the kept view is reused and not only replaced.
+      const all = calls.flatMap((call) => [call, call]);
+      for (const [{ bytes, start, end }, release] of all) {
+        let first = start;
+        while (first < end && bytes[first]! < 0x80) first++;
+        expect(asciiEnd(view, bytes, start, end)).toBe(first);
+        if (release) view.release();
+      }
+    },
+  );
+
+  test.prop([fc.tuple(fc.integer({ min: -3, max: 3 }), fc.integer({ min: 0, max: 3 }))])("isValidUtf8 refuses a range outside the array", ([from, past]) => {
+    const bytes = new Uint8Array(4);
+    fc.pre(from < 0 || past > 0);
+    expect(() => isValidUtf8(bytes, from, bytes.length + past)).toThrow(RangeError);
+  });
 });
 
 describe("encodeUtf8Into", () => {
