@@ -41,6 +41,8 @@ export class DenoConnTransport implements Transport {
   #conn: DenoConn | null = null;
   #handler: TransportHandler | null = null;
   readonly #queue: Uint8Array[] = [];
+  /** Where {@link #take} merges chunks, while {@link #pump} runs. */
+  #scratch: Uint8Array | null = null;
   #queued = 0;
   #writing = false;
   #full = false;
@@ -164,16 +166,27 @@ export class DenoConnTransport implements Transport {
       this.#fail(error);
     } finally {
       this.#writing = false;
+      this.#scratch = null; // an idle connection keeps none
     }
   }
 
-  /** The next queued chunk, with small neighbours merged into it. */
+  /**
+   * The next queued chunk, with small neighbours merged into it. Merges are built in one array
+   * kept while {@link #pump} runs: each write ends before the next merge, so the array is free
+   * again. A new (zeroed) array per merge cost more than the echo itself: 1 KiB text over 100
+   * connections went from ~60 k to ~100 k msg/s without it.
+   */
   #take(): Uint8Array {
     const queue = this.#queue;
     let count = 1;
     let size = queue[0]!.length;
     while (count < queue.length && size + queue[count]!.length <= MERGE_LIMIT) size += queue[count++]!.length;
-    return count === 1 ? queue.shift()! : concatBytes(queue.splice(0, count), new Uint8Array(size));
+    if (count === 1) return queue.shift()!;
+    let scratch = this.#scratch;
+    if (scratch === null || scratch.length < size) {
+      scratch = this.#scratch = new Uint8Array(Math.min(MERGE_LIMIT, Math.max(size, 2 * (scratch?.length ?? 0))));
+    }
+    return concatBytes(queue.splice(0, count), scratch).subarray(0, size);
   }
 
   /** A read, write or connect failed: report it once and close both ways. */

@@ -1,4 +1,16 @@
-/** Byte helpers for transports. */
+/** Byte helpers for transports and connections. */
+import { type CommonOptions, slabAllocator } from "@wsengine/core";
+
+/**
+ * Slabs for the outgoing frames of every connection whose adapter brought no allocator (Deno,
+ * Cloudflare): one set for the process, as an idle connection holds no piece of them.
+ */
+const sharedSlabs = slabAllocator();
+
+/** `options` with core's `allocateOutgoing` set to the shared slabs, unless it is set already. */
+export function withSharedSlabs<T extends CommonOptions>(options: T): T {
+  return options.allocateOutgoing === undefined ? { ...options, allocateOutgoing: sharedSlabs } : options;
+}
 
 /**
  * Copy `chunks`, in order, into `into`: transports merge a batch of small chunks so that it goes

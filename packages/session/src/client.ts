@@ -4,6 +4,7 @@
  * supplies only "open a transport to host:port, with TLS or without".
  */
 import { type ClientOptions, ClientConnection } from "@wsengine/core";
+import { withSharedSlabs } from "./bytes.js";
 import { HandshakeRejectedError, WebSocketError } from "./errors.js";
 import type { SessionOptions } from "./options.js";
 import { WebSocketSession } from "./session.js";
@@ -66,7 +67,7 @@ export function openClientSession<O extends DialOptions>(url: string | URL, opti
   const port = portOf(target);
   // Build the request first: invalid options throw before a socket exists.
   const connection = new ClientConnection({
-    ...options,
+    ...withSharedSlabs(options),
     host: target.hostname,
     port,
     secure,

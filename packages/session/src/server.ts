@@ -4,6 +4,7 @@
  * supplies only its listener and a {@link Transport} per connection.
  */
 import { ServerConnection, type ServerOptions, type UpgradeRequest } from "@wsengine/core";
+import { withSharedSlabs } from "./bytes.js";
 import type { SessionOptions, UpgradeDecision } from "./options.js";
 import { type ParsedRequest, shareTimers, WebSocketSession } from "./session.js";
 import type { Transport } from "./transport.js";
@@ -65,7 +66,7 @@ export class SessionServer<Info> {
   #closing = false;
 
   constructor(options: SessionServerOptions<Info>) {
-    this.#options = options;
+    this.#options = withSharedSlabs(options);
     const { onUpgrade: hook, onConnection: _open, onError: _error, ...sessionOptions } = options;
     const connecting = this.#connecting;
     this.#sessionOptions =

@@ -42,6 +42,31 @@ describe("SessionServer", () => {
     await until(() => server.clients.size === 0);
   });
 
+  it("builds its connections' frames in one set of shared slabs, unless the adapter brought an allocator", async () => {
+    // What a server writes for one 200-byte message, with and without an allocator of its own.
+    async function framesWritten(options: SessionServerOptions<Info>): Promise<Uint8Array[]> {
+      const written: Uint8Array[] = [];
+      const server = new SessionServer<Info>({ ...options, onConnection: (socket) => void socket.send("x".repeat(200)) });
+      const [clientSide, serverSide] = memoryPipe();
+      const write = serverSide.write.bind(serverSide);
+      serverSide.write = (chunks) => (written.push(...chunks), write(chunks));
+      const client = new WebSocketSession(new ClientConnection({ host: "memory.test", target: "/" }), clientSide);
+      server.serve(serverSide, { id: 0 });
+      const message = new Promise((resolve) => client.on("message", resolve));
+      await message;
+      await server.close({ timeout: 100 });
+      return written.filter((chunk) => chunk.length === 204); // the text frame: a 4-byte header
+    }
+    const [first] = await framesWritten({});
+    const [second] = await framesWritten({});
+    expect(first!.buffer.byteLength).toBe(64 * 1024);
+    expect(second!.buffer).toBe(first!.buffer); // another server, the same slab
+    const own: number[] = [];
+    const [mine] = await framesWritten({ allocateOutgoing: (n) => (own.push(n), new Uint8Array(n)) });
+    expect(own.length).toBeGreaterThan(0);
+    expect(own).toContain(mine!.buffer.byteLength);
+  });
+
   it("reports each failing connection to onError with its session", async () => {
     const errors: WebSocketSession[] = [];
     const server = new SessionServer<Info>({ onUpgrade: () => Promise.reject(new Error("no")), onError: (_error, socket) => errors.push(socket) });

@@ -25,9 +25,11 @@ export function pooledRandom(): RandomSource {
       crypto.getRandomValues(pool);
       offset = 0;
     }
-    into.set(pool.subarray(offset, offset + n));
-    // Never hand out the same bytes twice.
-    pool.fill(0, offset, offset + n);
+    // A loop, not set(subarray): the view would cost more than copying a 4-byte key.
+    for (let i = 0; i < n; i++) {
+      into[i] = pool[offset + i]!;
+      pool[offset + i] = 0; // never hand out the same bytes twice
+    }
     offset += n;
   };
 }
