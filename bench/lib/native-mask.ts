@@ -1,6 +1,6 @@
 /**
  * What @wsengine/node passes core on Node (withNodeDefaults): bufferutil's masking loop,
- * unzeroed message buffers, outgoing frames from Node's Buffer pool and buffer.isUtf8. The bench refuses to run core+bufferutil without
+ * unzeroed message buffers, outgoing frames from shared unzeroed slabs and buffer.isUtf8. The bench refuses to run core+bufferutil without
  * the addon.
  */
 import type { CommonOptions } from "@wsengine/core";
