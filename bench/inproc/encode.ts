@@ -11,7 +11,7 @@
  */
 import { allCases, caseKey, messagesPerStream, openPair, payloads, SIZES } from "../lib/fixtures.js";
 import type { Case } from "../lib/fixtures.js";
-import { requireNodeDefaults } from "../lib/native-mask.js";
+import { NODE_DEFLATE, requireNodeDefaults } from "../lib/native-mask.js";
 import { budgetFrom, emit, sample, workerArgs } from "../lib/measure.js";
 import type { Pass } from "../lib/measure.js";
 import { Sender, wsDeflate, wsUsesBufferUtil } from "../lib/ws-internals.js";
@@ -19,9 +19,11 @@ import type { WsSocketLike } from "../lib/ws-internals.js";
 
 const { impl, quick, only } = workerArgs(process.argv.slice(2));
 const budget = budgetFrom(process.argv.slice(2));
-// `core+bufferutil`: core with what @wsengine/node passes it by default (bufferutil's mask loop, unzeroed buffers).
+// `core+bufferutil`: core with what @wsengine/node passes it by default (bufferutil's mask loop,
+// unzeroed buffers, node:zlib for long compressed messages).
 const isCore = impl === "core" || impl === "core+bufferutil";
 const coreNode = impl === "core+bufferutil" ? requireNodeDefaults() : undefined;
+const deflateOptions = { threshold: 0, ...(impl === "core" ? {} : NODE_DEFLATE) };
 const sizes = quick ? [16, 1024] : SIZES;
 
 /** Messages per pass: as in the parse suite, at least 1 MiB of payload. */
@@ -32,7 +34,7 @@ function makePass(c: Case, count: number): Pass {
   let written = 0;
 
   if (isCore) {
-    const pair = openPair(c.deflate ? { threshold: 0 } : null, undefined, coreNode);
+    const pair = openPair(c.deflate ? deflateOptions : null, undefined, coreNode);
     const conn = c.masked ? pair.client : pair.server;
     const text = c.kind === "text";
     return () => {

@@ -14,7 +14,7 @@
  */
 import { allCases, buildStream, caseKey, chunked, openPair, SIZES } from "../lib/fixtures.js";
 import type { Case } from "../lib/fixtures.js";
-import { requireNodeDefaults } from "../lib/native-mask.js";
+import { NODE_DEFLATE, requireNodeDefaults } from "../lib/native-mask.js";
 import { budgetFrom, emit, sample, workerArgs } from "../lib/measure.js";
 import type { Pass } from "../lib/measure.js";
 import { Receiver, wsDeflate, wsUsesBufferUtil } from "../lib/ws-internals.js";
@@ -22,9 +22,10 @@ import { Receiver, wsDeflate, wsUsesBufferUtil } from "../lib/ws-internals.js";
 const { impl, quick, only } = workerArgs(process.argv.slice(2));
 const budget = budgetFrom(process.argv.slice(2));
 // `core+bufferutil`: core with what @wsengine/node passes it by default (bufferutil's mask loop,
-// unzeroed buffers, buffer.isUtf8).
+// unzeroed buffers, buffer.isUtf8, node:zlib for long compressed messages).
 const isCore = impl === "core" || impl === "core+bufferutil" || impl === "core-string";
 const coreOptions = impl === "core" ? { textAs: "bytes" as const } : impl === "core+bufferutil" ? { ...requireNodeDefaults(), textAs: "bytes" as const } : impl === "core-string" ? requireNodeDefaults() : undefined;
+const deflateOptions = impl === "core" ? {} : NODE_DEFLATE;
 const sizes = quick ? [16, 1024] : SIZES;
 
 function makePass(c: Case, pristine: readonly Buffer[], work: readonly Buffer[], count: number): Pass {
@@ -39,7 +40,7 @@ function makePass(c: Case, pristine: readonly Buffer[], work: readonly Buffer[],
   };
 
   if (isCore) {
-    const fresh = (): ReturnType<typeof openPair> => openPair(c.deflate ? {} : null, undefined, coreOptions);
+    const fresh = (): ReturnType<typeof openPair> => openPair(c.deflate ? deflateOptions : null, undefined, coreOptions);
     let pair = fresh();
     return () => {
       // With compression the inflater's window carries over: decode each pass on a new connection.

@@ -32,7 +32,7 @@ export type {
   ServerExtensionFactory,
 } from "./extensions/extension.js";
 export { permessageDeflate } from "./extensions/permessage-deflate.js";
-export type { PerMessageDeflateOptions } from "./extensions/permessage-deflate.js";
+export type { NativeDeflate, PerMessageDeflateOptions } from "./extensions/permessage-deflate.js";
 export type { HttpHeaders, HttpRequestHead, HttpResponseHead, UpgradeRequest } from "./handshake/types.js";
 export { HeaderList } from "./handshake/headers.js";
 export { computeAcceptKey } from "./handshake/accept-key.js";

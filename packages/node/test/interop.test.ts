@@ -1,10 +1,10 @@
 /** Interop with the `ws` package both ways, compression off and on. */
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { permessageDeflate } from "@wsengine/core";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocketClient, { WebSocketServer as WsServer } from "ws";
-import { connect, type Message } from "../src/index.js";
+// @wsengine/node's permessageDeflate: messages from 4 KiB on go through node:zlib, shorter ones fflate.
+import { connect, type Message, permessageDeflate } from "../src/index.js";
 import { everyByte, startWs, until } from "./helpers/servers.js";
 
 const cleanup: Array<() => Promise<void>> = [];

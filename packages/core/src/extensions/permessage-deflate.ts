@@ -104,6 +104,50 @@ export interface PerMessageDeflateOptions {
    * fallback: `[[["client_max_window_bits", "10"]], []]`. Validated when the factory is made.
    */
   readonly offers?: readonly (readonly ExtensionParam[])[];
+  /**
+   * A native DEFLATE (`@wsengine/node` passes node:zlib's) for whole messages of at least
+   * {@link nativeThreshold} bytes, sent or received in one piece. Default none: everything goes
+   * through fflate, which is JavaScript and runs at a third to a half of zlib's speed on long
+   * messages, while a native call costs a fixed ~15 µs (a new zlib stream) that fflate's
+   * persistent streams do not pay on short ones. See {@link NativeDeflate}.
+   */
+  readonly native?: NativeDeflate;
+  /**
+   * The shortest message, in bytes, that goes to {@link native}: uncompressed length when
+   * sending, compressed length when receiving. Default 4096. Measured on Node 20 with JSON-like
+   * text, per message, fflate against node:zlib: compressing 4 KiB 150 µs against 55 µs,
+   * inflating 2.5 KiB of compressed data 55 µs against 23 µs (and 32 µs against 45 µs at
+   * 1.3 KiB). Natively compressed messages start without history, so below the threshold
+   * context takeover keeps its full effect on ratio.
+   */
+  readonly nativeThreshold?: number;
+}
+
+/**
+ * A native raw DEFLATE (RFC 1951) for whole messages, used next to fflate's streams. Both calls
+ * are stateless: history a message needs is passed in, so a connection holds no native state.
+ *
+ * - Sending: a message compressed natively references nothing before it (no dictionary: priming
+ *   one costs ~90 µs of hashing on zlib), and fflate's compressor, whose history no longer
+ *   matches the peer's window, starts afresh after it.
+ * - Receiving: the peer's window (up to the last 32 KiB of output) is passed as `dictionary`,
+ *   and afterwards handed back to fflate for the next short message.
+ */
+export interface NativeDeflate {
+  /**
+   * `data` as raw DEFLATE ending with a sync flush: no block has BFINAL set, the output ends
+   * with 00 00 ff ff, and no back-reference reaches 2^windowBits bytes back or before `data`.
+   * `level` is 0-9 as in zlib; `windowBits` is 9-15.
+   */
+  deflate(data: Uint8Array, level: number, windowBits: number): Uint8Array;
+  /**
+   * Inflate raw DEFLATE `data` up to the end of its first BFINAL block, with `dictionary` as the
+   * bytes that came before it (null: none), and say how many bytes of `data` that took (fewer
+   * than all when a BFINAL block came early; the rest is ignored). Returns null as soon as the
+   * output would pass `maxOutput` bytes, without producing much more than that; throws on
+   * invalid input or input that ends before a BFINAL block. The output is the caller's to keep.
+   */
+  inflate(data: Uint8Array, dictionary: Uint8Array | null, maxOutput: number): { readonly output: Uint8Array; readonly consumed: number } | null;
 }
 
 /**
@@ -335,6 +379,8 @@ function answerOffer(
 
 interface Config {
   readonly threshold: number;
+  readonly native: NativeDeflate | null;
+  readonly nativeThreshold: number;
   readonly level: NonNullable<DeflateOptions["level"]>;
   readonly memLevel: NonNullable<DeflateOptions["mem"]>;
 }
@@ -353,8 +399,14 @@ function resolveOptions(options: PerMessageDeflateOptions): Config {
   if (typeof threshold !== "number" || !(threshold >= 0)) {
     throw new LocalProtocolError("INVALID_ARGUMENT", `permessage-deflate threshold must be a number >= 0, got ${threshold}`);
   }
+  const nativeThreshold = options.nativeThreshold ?? 4096;
+  if (typeof nativeThreshold !== "number" || !(nativeThreshold >= 0)) {
+    throw new LocalProtocolError("INVALID_ARGUMENT", `permessage-deflate nativeThreshold must be a number >= 0, got ${nativeThreshold}`);
+  }
   return {
     threshold,
+    native: options.native ?? null,
+    nativeThreshold,
     level: integer("level", options.level, 0, 9, 6) as Config["level"],
     memLevel: integer("memLevel", options.memLevel, 0, 12, 1) as Config["memLevel"],
   };
@@ -378,6 +430,16 @@ interface Agreement {
 const TRAILER = new Uint8Array([0x00, 0x00, 0xff, 0xff]);
 /** An empty stored block: a sync flush with nothing before it (the empty message is its first byte). */
 const EMPTY_SYNC_FLUSH = new Uint8Array([0x00, 0x00, 0x00, 0xff, 0xff]);
+/** An empty stored block with BFINAL set: ends a stream that stands at a block boundary. */
+const FINAL_EMPTY_BLOCK = new Uint8Array([0x01, 0x00, 0x00, 0xff, 0xff]);
+/** The largest window DEFLATE has (RFC 1951 §2): what an inflater must keep between messages. */
+const WINDOW_SIZE = 32 * 1024;
+/**
+ * Compressed bytes of one message held for the native codec while it arrives in pieces; a
+ * longer message is inflated by fflate as it comes, so memory stays bounded without its end.
+ */
+const MAX_PENDING = 4 * 1024 * 1024;
+const NOTHING: readonly Uint8Array[] = [];
 /** DEFLATE's largest expansion: a 258-byte match coded in 2 bits (RFC 1951 §3.2.5-7). */
 const MAX_EXPANSION = 1032;
 /**
@@ -469,6 +531,16 @@ class PerMessageDeflate implements Extension {
   #inflateEnded = false;
   #inflated: Uint8Array[] = [];
   #budget = 0;
+  /**
+   * The peer's window when no inflater holds it: the last (up to) 32 KiB of output after a
+   * message the native codec inflated, with context takeover. The next inflater starts from it.
+   */
+  #window: Uint8Array | null = null;
+  /** Copies of the current message's slices, kept for the native codec until the message ends. */
+  #pending: Uint8Array[] | null = null;
+  #pendingSize = 0;
+  /** The current message goes through fflate slice by slice (it came in pieces and grew long). */
+  #streamingMessage = false;
 
   constructor(agreement: Agreement, config: Config, sound: boolean) {
     this.#agreement = agreement;
@@ -480,6 +552,68 @@ class PerMessageDeflate implements Extension {
   }
 
   decode(data: Uint8Array, _rsv: number, end: boolean, limit: number): readonly Uint8Array[] {
+    const native = this.#config.native;
+    if (native !== null && !this.#streamingMessage && !this.#inflateEnded) {
+      if (this.#pending === null && end) {
+        if (data.length >= this.#config.nativeThreshold) return this.#inflateNative(native, [data], limit);
+      } else {
+        // A message in pieces: keep copies (the caller may reuse its input) until its end, or
+        // until it is long enough that holding it costs more memory than a stream would.
+        (this.#pending ??= []).push(data.slice());
+        this.#pendingSize += data.length;
+        if (end) {
+          const pieces = this.#takePending();
+          const size = pieces.reduce((n, p) => n + p.length, 0);
+          if (size >= this.#config.nativeThreshold) return this.#inflateNative(native, pieces, limit);
+          return this.#decodeStreaming(concat(pieces), end, limit);
+        }
+        if (this.#pendingSize <= MAX_PENDING) return NOTHING;
+        this.#streamingMessage = true;
+        return this.#decodeStreaming(concat(this.#takePending()), end, limit);
+      }
+    }
+    return this.#decodeStreaming(data, end, limit);
+  }
+
+  #takePending(): Uint8Array[] {
+    const pieces = this.#pending ?? [];
+    this.#pending = null;
+    this.#pendingSize = 0;
+    return pieces;
+  }
+
+  /**
+   * One whole message through the native codec, with the peer's window as its dictionary. The
+   * stream gets the RFC 7692 trailer, which completes the sender's last flush, and then an empty
+   * final stored block: a message that ended at a flush point now ends the stream, and one that
+   * did not fails, as it does in {@link #inflate}. A BFINAL block of the sender's ends the stream
+   * earlier and the rest is ignored, as zlib does.
+   */
+  #inflateNative(native: NativeDeflate, pieces: readonly Uint8Array[], limit: number): readonly Uint8Array[] {
+    const dictionary = this.#inflater !== null ? windowOf(this.#inflater) : this.#window;
+    this.#inflater = null;
+    this.#window = null;
+    const input = concat([...pieces, TRAILER, FINAL_EMPTY_BLOCK]);
+    let result: ReturnType<NativeDeflate["inflate"]>;
+    try {
+      result = native.inflate(input, dictionary, Math.max(0, limit));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new RemoteProtocolError("INVALID_COMPRESSED_DATA", `invalid compressed data: ${reason}`, { cause: error });
+    }
+    if (result === null || result.output.length > limit) {
+      throw new RemoteProtocolError("MESSAGE_TOO_BIG", "decompressed message exceeds the size limit");
+    }
+    const { output, consumed } = result;
+    // The sender's own final block ended the stream before ours: like fflate's path, the next
+    // message starts without a window (the sender's compressor started over too).
+    const ended = consumed < input.length;
+    if (!ended && !this.#agreement.receiveNoContextTakeover) this.#window = lastWindow(dictionary, output);
+    return output.length === 0 ? NOTHING : [output];
+  }
+
+  #decodeStreaming(data: Uint8Array, end: boolean, limit: number): readonly Uint8Array[] {
+    if (end) this.#streamingMessage = false;
     const output: Uint8Array[] = [];
     this.#inflated = output;
     this.#budget = limit;
@@ -506,7 +640,10 @@ class PerMessageDeflate implements Extension {
   }
 
   #newInflater(): Inflate {
-    const inflater = new Inflate((chunk) => this.#collect(chunk));
+    const dictionary = this.#window;
+    this.#window = null;
+    const onData = (chunk: Uint8Array): void => this.#collect(chunk);
+    const inflater = dictionary === null ? new Inflate(onData) : new Inflate({ dictionary }, onData);
     // fflate is pinned to 0.8.3; a release that moved these fields would lose messages after a
     // final block without a word, so refuse it loudly (a bug in core, 1011).
     const { s, p, o } = internals(inflater);
@@ -561,6 +698,7 @@ class PerMessageDeflate implements Extension {
     if (mode === "plain") return { data, rsv: 0 };
     // RFC 7692 §6.1: RSV1 is set on the first frame of a compressed message only.
     const rsv = first ? RSV1 : 0;
+    if (first && fin && this.#sendsNatively(data)) return { data: this.#deflateNative(data), rsv };
     if (!this.#sound) return { data: this.#deflateWhole(data), rsv };
     return { data: this.#deflateFragment(data, fin), rsv };
   }
@@ -570,10 +708,26 @@ class PerMessageDeflate implements Extension {
    * through it is always sent compressed, or the peer's window would fall out of step.
    */
   #shouldCompress(data: Uint8Array, fin: boolean): boolean {
+    if (fin && this.#sendsNatively(data)) return true;
     if (this.#sound) return !fin || data.length >= this.#config.threshold;
     // Fallback: one complete BFINAL stream per message, so only whole messages, only to a peer
     // that resets its inflater per message, and only within the window.
     return fin && this.#agreement.peerResetsPerMessage && data.length >= this.#config.threshold && data.length <= this.#segmentLimit;
+  }
+
+  /**
+   * Whether a whole message goes to the native codec. zlib has no raw window of 2^8 (it makes it
+   * 2^9), so an agreed window of 8 bits stays with fflate.
+   */
+  #sendsNatively(data: Uint8Array): boolean {
+    return this.#config.native !== null && data.length >= this.#config.nativeThreshold && this.#agreement.sendWindowBits > MIN_WINDOW_BITS;
+  }
+
+  /** A whole message through the native codec; fflate's compressor, now out of step, goes. */
+  #deflateNative(data: Uint8Array): Uint8Array {
+    this.#dropCompressor();
+    const output = this.#config.native!.deflate(data, this.#config.level, this.#agreement.sendWindowBits);
+    return withoutTrailer(output);
   }
 
   /** Sync-flushed output for one fragment; the trailer is removed at the end of the message. */
@@ -599,13 +753,8 @@ class PerMessageDeflate implements Extension {
     this.#compressed = [];
     if (!fin) return output;
     if (output.length === 0) output = EMPTY_SYNC_FLUSH.slice();
-    // RFC 7692 §7.2.1: "Remove 4 octets (that are 0x00 0x00 0xff 0xff) from the tail end."
-    const n = output.length;
-    if (output[n - 4] !== 0x00 || output[n - 3] !== 0x00 || output[n - 2] !== 0xff || output[n - 1] !== 0xff) {
-      throw new InternalError("INTERNAL_ERROR", "permessage-deflate: compressor output does not end with a sync flush");
-    }
     if (this.#agreement.sendNoContextTakeover) this.#dropCompressor();
-    return output.subarray(0, n - 4);
+    return withoutTrailer(output);
   }
 
   /** Forget the compressor (its output is complete): nothing after this references its input. */
@@ -633,7 +782,36 @@ class PerMessageDeflate implements Extension {
     this.#sending = "idle";
     this.#inflater = null;
     this.#inflateEnded = false;
+    this.#window = null;
+    this.#pending = null;
+    this.#pendingSize = 0;
+    this.#streamingMessage = false;
   }
+}
+
+/** RFC 7692 §7.2.1: "Remove 4 octets (that are 0x00 0x00 0xff 0xff) from the tail end." */
+function withoutTrailer(output: Uint8Array): Uint8Array {
+  const n = output.length;
+  if (n < 4 || output[n - 4] !== 0x00 || output[n - 3] !== 0x00 || output[n - 2] !== 0xff || output[n - 1] !== 0xff) {
+    throw new InternalError("INTERNAL_ERROR", "permessage-deflate: compressor output does not end with a sync flush");
+  }
+  return output.subarray(0, n - 4);
+}
+
+/** An inflater's window: the last (up to) 32 KiB of its output. A view: copy before it changes. */
+const windowOf = (inflater: Inflate): Uint8Array => {
+  const state = internals(inflater);
+  return state.o!.subarray(0, state.s!.b!);
+};
+
+/** The last 32 KiB of `history` followed by `output`, in an array of its own. */
+function lastWindow(history: Uint8Array | null, output: Uint8Array): Uint8Array {
+  if (output.length >= WINDOW_SIZE) return output.slice(output.length - WINDOW_SIZE);
+  const kept = history === null ? 0 : Math.min(history.length, WINDOW_SIZE - output.length);
+  const window = new Uint8Array(kept + output.length);
+  if (kept > 0) window.set(history!.subarray(history!.length - kept));
+  window.set(output, kept);
+  return window;
 }
 
 const inflateSlice = (budget: number): number =>

@@ -11,6 +11,8 @@ import {
   type PerMessageDeflateOptions,
 } from "../../src/extensions/permessage-deflate.js";
 import { concat, deflateBomb, firstDifference, hex, inspectDeflate, toHex, utf8 } from "../helpers/deflate-stream.js";
+// The codec @wsengine/node ships, over real node:zlib: core's native path is tested against it.
+import { zlibDeflate } from "../../../node/src/zlib-deflate.js";
 
 const NAME = "permessage-deflate";
 const TRAILER = hex("0000ffff");
@@ -45,6 +47,13 @@ function encodeMessage(ext: Extension, data: Uint8Array, cuts: readonly number[]
 
 const inflateRaw = (data: Uint8Array, windowBits = 15): Uint8Array =>
   new Uint8Array(zlib.inflateRawSync(data, { windowBits, finishFlush: zlib.constants.Z_SYNC_FLUSH }));
+
+/** Every message through the native codec, however short. */
+const NATIVE: PerMessageDeflateOptions = { native: zlibDeflate, nativeThreshold: 0 };
+const CODECS = [
+  ["fflate", {}],
+  ["node:zlib", NATIVE],
+] as const satisfies readonly (readonly [string, PerMessageDeflateOptions])[];
 
 function expectRemoteError(run: () => unknown, code: "MESSAGE_TOO_BIG" | "INVALID_COMPRESSED_DATA"): void {
   let error: unknown;
@@ -269,9 +278,9 @@ describe("RFC 7692 §7.1 negotiation: client", () => {
   });
 });
 
-describe("RFC 7692 §7.2.3 examples, received", () => {
+describe.each(CODECS)("RFC 7692 §7.2.3 examples, received (%s)", (_, codec) => {
   it("§7.2.3.1 a message compressed as one frame", () => {
-    expect(decodeMessage(serverWith(), [hex("f248cdc9c90700")])).toEqual(utf8("Hello"));
+    expect(decodeMessage(serverWith([], codec), [hex("f248cdc9c90700")])).toEqual(utf8("Hello"));
   });
 
   it("§7.2.3.1 the same message in two fragments, and in every split", () => {
@@ -279,23 +288,23 @@ describe("RFC 7692 §7.2.3 examples, received", () => {
     for (let a = 0; a <= payload.length; a++) {
       for (let b = a; b <= payload.length; b++) {
         const slices = [payload.subarray(0, a), payload.subarray(a, b), payload.subarray(b)];
-        expect(decodeMessage(serverWith(), slices)).toEqual(utf8("Hello"));
+        expect(decodeMessage(serverWith([], codec), slices)).toEqual(utf8("Hello"));
       }
     }
   });
 
   it("§7.2.3.2 two messages sharing the LZ77 window", () => {
-    const ext = serverWith();
+    const ext = serverWith([], codec);
     expect(decodeMessage(ext, [hex("f248cdc9c90700")])).toEqual(utf8("Hello"));
     expect(decodeMessage(ext, [hex("f200110000")])).toEqual(utf8("Hello"));
   });
 
   it("§7.2.3.3 a DEFLATE block with no compression", () => {
-    expect(decodeMessage(serverWith(), [hex("0005 00faff 48656c6c6f 00")])).toEqual(utf8("Hello"));
+    expect(decodeMessage(serverWith([], codec), [hex("0005 00faff 48656c6c6f 00")])).toEqual(utf8("Hello"));
   });
 
   it("§7.2.3.4 a DEFLATE block with BFINAL set, then another message", () => {
-    const ext = serverWith();
+    const ext = serverWith([], codec);
     expect(decodeMessage(ext, [hex("f348cdc9c90700 00")])).toEqual(utf8("Hello"));
     expect(decodeMessage(ext, [hex("f248cdc9c90700")])).toEqual(utf8("Hello"));
     // Without the extra octet too, split inside the block.
@@ -304,31 +313,31 @@ describe("RFC 7692 §7.2.3 examples, received", () => {
   });
 
   it("§7.2.3.5 two DEFLATE blocks in one message", () => {
-    expect(decodeMessage(serverWith(), [hex("f24805000000ffff cac9c90700")])).toEqual(utf8("Hello"));
+    expect(decodeMessage(serverWith([], codec), [hex("f24805000000ffff cac9c90700")])).toEqual(utf8("Hello"));
   });
 
   it("§7.2.3.6 an empty fragment (0x00), here as a whole message", () => {
-    const ext = serverWith();
+    const ext = serverWith([], codec);
     expect(decodeMessage(ext, [hex("00")])).toEqual(new Uint8Array(0));
     expect(decodeMessage(ext, [hex("00"), new Uint8Array(0)])).toEqual(new Uint8Array(0));
     expect(decodeMessage(ext, [hex("f248cdc9c90700")])).toEqual(utf8("Hello"));
   });
 
   it("replaces the inflater after a final block: the next message sees no old window", () => {
-    const ext = serverWith();
+    const ext = serverWith([], codec);
     expect(decodeMessage(ext, [hex("f348cdc9c90700")])).toEqual(utf8("Hello"));
     // This message refers back to the first "Hello": a fresh inflater has nothing to refer to.
     expectRemoteError(() => decodeMessage(ext, [hex("f200110000")]), "INVALID_COMPRESSED_DATA");
   });
 
   it("ignores bytes after the final block within the same message", () => {
-    const ext = serverWith();
+    const ext = serverWith([], codec);
     expect(decodeMessage(ext, [hex("f348cdc9c90700"), hex("ffffffff deadbeef")])).toEqual(utf8("Hello"));
     expect(decodeMessage(ext, [hex("f248cdc9c90700")])).toEqual(utf8("Hello"));
   });
 
   it("frees the inflater between messages when the client agreed to no context takeover", () => {
-    const ext = serverWith([["client_no_context_takeover", null]]);
+    const ext = serverWith([["client_no_context_takeover", null]], codec);
     expect(decodeMessage(ext, [hex("f248cdc9c90700")])).toEqual(utf8("Hello"));
     expectRemoteError(() => decodeMessage(ext, [hex("f200110000")]), "INVALID_COMPRESSED_DATA");
   });
@@ -338,7 +347,7 @@ describe("RFC 7692 §7.2.3 examples, received", () => {
     // short (the trailer lands inside it); a dynamic block with an invalid code length code.
     const corrupt = ["ff", "f200110000", "0006 00f9ff 48", "f248", "e5", "0d00 00"];
     for (const payload of corrupt) {
-      const ext = serverWith();
+      const ext = serverWith([], codec);
       let error: unknown;
       try {
         decodeMessage(ext, [hex(payload)]);
@@ -530,6 +539,83 @@ describe("limits: decompressed size", () => {
     const out = decodeMessage(serverWith(), [bomb], 1 + 258 * 4000);
     expect(out.length).toBe(1 + 258 * 4000);
     expect(out.every((b) => b === 0)).toBe(true);
+  });
+});
+
+describe("the native codec (node:zlib) for long messages", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("allows exactly the limit and fails one byte past it", () => {
+    const payload = hex("f248cdc9c90700");
+    expect(decodeMessage(serverWith([], NATIVE), [payload], 5)).toEqual(utf8("Hello"));
+    expectRemoteError(() => decodeMessage(serverWith([], NATIVE), [payload], 4), "MESSAGE_TOO_BIG");
+    expectRemoteError(() => decodeMessage(serverWith([], NATIVE), [payload], 0), "MESSAGE_TOO_BIG");
+  });
+
+  it("stops a bomb (1 MiB inflating to 1 GiB) at the limit, 1009", () => {
+    const inflate = vi.spyOn(zlibDeflate, "inflate");
+    const bomb = deflateBomb(Math.ceil(2 ** 30 / 258));
+    expectRemoteError(() => serverWith([], NATIVE).decode(bomb, RSV1, true, 1 << 20), "MESSAGE_TOO_BIG");
+    expect(inflate).toHaveBeenCalledTimes(1);
+    expect(inflate.mock.results[0]).toEqual({ type: "return", value: null });
+  });
+
+  it("is used for whole messages from the threshold on, in one slice or several", () => {
+    const inflate = vi.spyOn(zlibDeflate, "inflate");
+    const ext = serverWith([], { native: zlibDeflate, nativeThreshold: 40 });
+    const long = utf8("abcdefghij".repeat(1000));
+    const payload = zlib.deflateRawSync(long, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    expect(payload.length).toBeGreaterThanOrEqual(40);
+    expect(decodeMessage(ext, [payload])).toEqual(long);
+    expect(decodeMessage(ext, [hex("f248cdc9c90700")])).toEqual(utf8("Hello")); // short: fflate
+    expect(inflate).toHaveBeenCalledTimes(1);
+    // In pieces (kept until the end), then a short message referring back into the long one.
+    expect(decodeMessage(ext, [payload.subarray(0, 10), payload.subarray(10, 50), payload.subarray(50)])).toEqual(long);
+    expect(inflate).toHaveBeenCalledTimes(2);
+    expect(decodeMessage(ext, [hex("c2c60200")])).toEqual(utf8("abcdefghijabcdefghij"));
+  });
+
+  it("leaves a message that comes in more than 4 MiB of pieces to fflate, slice by slice", () => {
+    const inflate = vi.spyOn(zlibDeflate, "inflate");
+    const data = new Uint8Array(5 << 20);
+    for (let i = 0, x = 1; i < data.length; i++) data[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
+    const payload = zlib.deflateRawSync(data, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    const ext = serverWith([], NATIVE);
+    const out: Uint8Array[] = [];
+    for (let at = 0; at < payload.length; at += 1 << 16) {
+      const slice = payload.subarray(at, at + (1 << 16));
+      const chunks = ext.decode(slice, RSV1, at + (1 << 16) >= payload.length, 8 << 20);
+      if (at < 4 << 20) expect({ at, chunks: chunks.length }).toEqual({ at, chunks: 0 });
+      out.push(...chunks);
+    }
+    expect(inflate).not.toHaveBeenCalled();
+    expect(firstDifference(concat(out), data)).toBe(-1);
+  });
+
+  it("compresses whole long messages natively, in a stream zlib inflates along with fflate's", () => {
+    const deflate = vi.spyOn(zlibDeflate, "deflate");
+    const ext = serverWith([], { native: zlibDeflate, nativeThreshold: 1000, threshold: 0 });
+    const messages = [utf8("x".repeat(500)), utf8("hello world ".repeat(200)), utf8("x".repeat(500)), utf8("hello world ".repeat(50))];
+    const stream: Uint8Array[] = [];
+    for (const m of messages) {
+      const { payloads, rsv } = encodeMessage(ext, m);
+      expect(rsv).toBe(RSV1);
+      stream.push(...payloads, TRAILER);
+    }
+    expect(deflate).toHaveBeenCalledTimes(1);
+    expect(deflate).toHaveBeenCalledWith(messages[1], 6, 15);
+    expect(inflateRaw(concat(stream))).toEqual(concat(messages));
+    // Fragmented, or within a window of 2^8 (zlib has none): fflate.
+    encodeMessage(ext, messages[1]!, [1200]);
+    encodeMessage(serverWith([["server_max_window_bits", "8"]], { native: zlibDeflate, nativeThreshold: 0 }), messages[1]!);
+    expect(deflate).toHaveBeenCalledTimes(1);
+  });
+
+  it("rejects a native threshold that is not a number >= 0", () => {
+    expect(() => permessageDeflate({ nativeThreshold: -1 })).toThrow(LocalProtocolError);
+    expect(() => permessageDeflate({ nativeThreshold: Number.NaN })).toThrow(LocalProtocolError);
   });
 });
 

@@ -12,6 +12,8 @@ import { createPermessageDeflate, permessageDeflate, type PerMessageDeflateOptio
 import { RemoteProtocolError } from "../../src/errors.js";
 import { RSV1 } from "../../src/frame/opcode.js";
 import { concat, firstDifference, inspectDeflate, toHex } from "../helpers/deflate-stream.js";
+// The codec @wsengine/node ships (node:zlib for long whole messages), mixed in at random below.
+import { zlibDeflate } from "../../../node/src/zlib-deflate.js";
 
 /** Byte equality that stays fast on large arrays (see firstDifference). */
 const expectBytes = (actual: Uint8Array, expected: Uint8Array): void => {
@@ -85,6 +87,11 @@ function split(data: Uint8Array, cuts: readonly number[]): Uint8Array[] {
 
 // --- negotiated pairs -------------------------------------------------------------------------
 
+/** Where long messages switch to the native codec: low enough that messages of both kinds mix. */
+function nativeThreshold(): fc.Arbitrary<number> {
+  return fc.constantFrom(0, 50, 300, 8192);
+}
+
 // Keys are optional (requiredKeys: []), so an absent window is the default.
 const windowBits = fc.integer({ min: 8, max: 15 });
 const sideOptions: fc.Arbitrary<PerMessageDeflateOptions> = fc.record(
@@ -96,6 +103,8 @@ const sideOptions: fc.Arbitrary<PerMessageDeflateOptions> = fc.record(
     threshold: fc.constantFrom(0, 1, 64, 1000),
     level: fc.integer({ min: 0, max: 9 }),
     memLevel: fc.integer({ min: 0, max: 8 }),
+    native: fc.constant(zlibDeflate),
+    nativeThreshold: nativeThreshold(),
   },
   { requiredKeys: [] },
 );
@@ -185,8 +194,12 @@ describe("permessage-deflate: what we send, zlib inflates", () => {
       // inflated on arrival; the last has the trailer removed.
       for (const p of payloads.slice(0, -1)) if (p.length > 0) expect(toHex(p.subarray(-4))).toBe("0000ffff");
       const payload = concat(payloads);
-      // The fallback sends one complete stream per message, and only to a peer resetting per message.
-      if (!streaming) {
+      // The fallback sends one complete stream per message, and only to a peer resetting per
+      // message; a whole long message that went to the native codec is a flushed stream instead.
+      const senderOptions = fromServer ? serverOptions : clientOptions;
+      const native =
+        senderOptions.native !== undefined && fragments.length === 1 && data.length >= (senderOptions.nativeThreshold ?? 4096) && sends.windowBits > 8;
+      if (!streaming && !native) {
         expect(sends.takeover).toBe(false);
         expect(inspectDeflate(payload).finalBlock).toBe(true);
       }
@@ -232,13 +245,15 @@ describe("permessage-deflate: what zlib sends, we inflate", () => {
       fc.integer({ min: 1, max: 9 }),
       fc.integer({ min: 1, max: 9 }),
       fc.array(peerMessage, { minLength: 1, maxLength: 6 }),
+      fc.option(nativeThreshold(), { nil: undefined }),
     ],
     { numRuns: 100 },
-  )("Z_SYNC_FLUSH and BFINAL messages, with and without context takeover, in random slices", (takeover, bits, level, memLevel, messages) => {
+  )("Z_SYNC_FLUSH and BFINAL messages, with and without context takeover, in random slices", (takeover, bits, level, memLevel, messages, threshold) => {
     // The server receives; the client (zlib here) keeps context unless it promised not to.
     const offer: ExtensionParam[] = [["client_max_window_bits", String(bits)]];
     if (!takeover) offer.push(["client_no_context_takeover", null]);
-    const result = permessageDeflate().negotiate([{ name: "permessage-deflate", params: offer }]);
+    const options: PerMessageDeflateOptions = threshold === undefined ? {} : { native: zlibDeflate, nativeThreshold: threshold };
+    const result = permessageDeflate(options).negotiate([{ name: "permessage-deflate", params: offer }]);
     expect(result).not.toBeNull();
     const receiver = result!.extension;
 
@@ -277,11 +292,17 @@ describe("permessage-deflate: what zlib sends, we inflate", () => {
 
 describe("permessage-deflate: arbitrary bytes from the peer", () => {
   it.prop(
-    [fc.boolean(), fc.array(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 4 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 1 << 16 })],
+    [
+      fc.boolean(),
+      fc.array(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 4 }), { minLength: 1, maxLength: 4 }),
+      fc.integer({ min: 0, max: 1 << 16 }),
+      fc.option(fc.constantFrom(0, 20), { nil: undefined }),
+    ],
     { numRuns: 300 },
-  )("either inflate or fail with a RemoteProtocolError (1007 or 1009), never anything else", (takeover, messages, limit) => {
+  )("either inflate or fail with a RemoteProtocolError (1007 or 1009), never anything else", (takeover, messages, limit, threshold) => {
     const offer: ExtensionParam[] = takeover ? [] : [["client_no_context_takeover", null]];
-    const receiver = permessageDeflate().negotiate([{ name: "permessage-deflate", params: offer }])!.extension;
+    const options: PerMessageDeflateOptions = threshold === undefined ? {} : { native: zlibDeflate, nativeThreshold: threshold };
+    const receiver = permessageDeflate(options).negotiate([{ name: "permessage-deflate", params: offer }])!.extension;
     for (const slices of messages) {
       try {
         let remaining = limit;
