@@ -720,7 +720,8 @@ class PerMessageDeflate implements Extension {
    * 2^9), so an agreed window of 8 bits stays with fflate.
    */
   #sendsNatively(data: Uint8Array): boolean {
-    return this.#config.native !== null && data.length >= this.#config.nativeThreshold && this.#agreement.sendWindowBits > MIN_WINDOW_BITS;
+    const { native, nativeThreshold, threshold } = this.#config;
+    return native !== null && data.length >= nativeThreshold && data.length >= threshold && this.#agreement.sendWindowBits > MIN_WINDOW_BITS;
   }
 
   /** A whole message through the native codec; fflate's compressor, now out of step, goes. */

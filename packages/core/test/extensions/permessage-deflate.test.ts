@@ -611,6 +611,10 @@ describe("the native codec (node:zlib) for long messages", () => {
     encodeMessage(ext, messages[1]!, [1200]);
     encodeMessage(serverWith([["server_max_window_bits", "8"]], { native: zlibDeflate, nativeThreshold: 0 }), messages[1]!);
     expect(deflate).toHaveBeenCalledTimes(1);
+    // The compression threshold still decides whether a message is compressed at all.
+    const never = serverWith([], { native: zlibDeflate, nativeThreshold: 0, threshold: Infinity });
+    expect(encodeMessage(never, messages[1]!)).toEqual({ payloads: [messages[1]], rsv: 0 });
+    expect(deflate).toHaveBeenCalledTimes(1);
   });
 
   it("rejects a native threshold that is not a number >= 0", () => {
