@@ -106,10 +106,14 @@ export interface PerMessageDeflateOptions {
   readonly offers?: readonly (readonly ExtensionParam[])[];
   /**
    * A native DEFLATE (`@wsengine/node` passes node:zlib's) for whole messages of at least
-   * {@link nativeThreshold} bytes, sent or received in one piece. Default none: everything goes
-   * through fflate, which is JavaScript and runs at a third to a half of zlib's speed on long
-   * messages, while a native call costs a fixed ~15 µs (a new zlib stream) that fflate's
-   * persistent streams do not pay on short ones. See {@link NativeDeflate}.
+   * {@link nativeThreshold} bytes. Default none: everything goes through fflate, which is
+   * JavaScript and runs at a third to a half of zlib's speed on long messages, while a native
+   * call costs a fixed ~15 µs (a new zlib stream) that fflate's persistent streams do not pay on
+   * short ones. See {@link NativeDeflate}. Sending: messages sent whole (not fragmented by the
+   * application). Receiving: a compressed message is held until its end, up to 4 MiB of
+   * compressed bytes and no more than the message may still produce; past that fflate takes it
+   * as it comes. So with `streaming` delivery, the fragments of a long compressed message come
+   * at its end.
    */
   readonly native?: NativeDeflate;
   /**
@@ -439,6 +443,8 @@ const WINDOW_SIZE = 32 * 1024;
  * longer message is inflated by fflate as it comes, so memory stays bounded without its end.
  */
 const MAX_PENDING = 4 * 1024 * 1024;
+/** Compressed bytes allowed past the output limit before a held message goes to fflate. */
+const PENDING_SLACK = 1024;
 const NOTHING: readonly Uint8Array[] = [];
 /** DEFLATE's largest expansion: a 258-byte match coded in 2 bits (RFC 1951 §3.2.5-7). */
 const MAX_EXPANSION = 1032;
@@ -567,7 +573,9 @@ class PerMessageDeflate implements Extension {
           if (size >= this.#config.nativeThreshold) return this.#inflateNative(native, pieces, limit);
           return this.#decodeStreaming(concat(pieces), end, limit);
         }
-        if (this.#pendingSize <= MAX_PENDING) return NOTHING;
+        // Compressed bytes past what the message may still produce are no legitimate message's
+        // (DEFLATE's overhead is a few bytes per block): never hold more than that either.
+        if (this.#pendingSize <= Math.min(MAX_PENDING, limit + PENDING_SLACK)) return NOTHING;
         this.#streamingMessage = true;
         return this.#decodeStreaming(concat(this.#takePending()), end, limit);
       }

@@ -594,6 +594,18 @@ describe("the native codec (node:zlib) for long messages", () => {
     expect(firstDifference(concat(out), data)).toBe(-1);
   });
 
+  it("holds no more compressed bytes than the message may still produce (plus 1 KiB)", () => {
+    const inflate = vi.spyOn(zlibDeflate, "inflate");
+    // Empty stored blocks: 5 compressed bytes each, no output, as long as the peer likes.
+    const padding = hex("000000ffff".repeat(1000));
+    const ext = serverWith([], NATIVE);
+    for (let i = 0; i < 2; i++) expect(ext.decode(padding, RSV1, false, 4000)).toEqual([]);
+    expect(inflate).not.toHaveBeenCalled();
+    // 10,000 bytes held > 4000 + 1024: fflate took over, and the rest streams through it.
+    expect(decodeMessage(ext, [padding, hex("f248cdc9c90700")], 4000)).toEqual(utf8("Hello"));
+    expect(inflate).not.toHaveBeenCalled();
+  });
+
   it("compresses whole long messages natively, in a stream zlib inflates along with fflate's", () => {
     const deflate = vi.spyOn(zlibDeflate, "deflate");
     const ext = serverWith([], { native: zlibDeflate, nativeThreshold: 1000, threshold: 0 });
