@@ -809,7 +809,8 @@ export class ServerConnection extends Connection {
     if (this.#earlyBytes > MAX_EARLY_INPUT) {
       throw new HandshakeError("too much data before the handshake completed", 400);
     }
-    (this.#early ??= []).push(bytes.slice());
+    // A copy, also of a Node Buffer (whose slice() is a view): the caller may reuse its chunk.
+    (this.#early ??= []).push(new Uint8Array(bytes));
   }
 
   #takeEarly(): Uint8Array | null {

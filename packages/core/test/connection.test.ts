@@ -253,6 +253,21 @@ describe("errors", () => {
     expect(toHex(frame!.payload)).toBe("03f3");
   });
 
+  it("copies input kept until accept(), even from a Node Buffer the caller then reuses", () => {
+    const server = new ServerConnection({});
+    const chunk = Buffer.concat([utf8(REQUEST), rawFrame(Opcode.Text, "early", { masked: true })]);
+    server.receive(chunk);
+    const late = Buffer.from(rawFrame(Opcode.Text, "later", { masked: true }));
+    server.receive(late);
+    chunk.fill(0);
+    late.fill(0);
+    server.accept();
+    expect(server.takeEvents().filter((e) => e.type === "text")).toEqual([
+      { type: "text", data: "early" },
+      { type: "text", data: "later" },
+    ]);
+  });
+
   it("drops input after failing", () => {
     const server = openServer();
     server.receive(rawFrame(3, "", { masked: true }));

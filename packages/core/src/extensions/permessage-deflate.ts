@@ -565,7 +565,8 @@ class PerMessageDeflate implements Extension {
       } else {
         // A message in pieces: keep copies (the caller may reuse its input) until its end, or
         // until it is long enough that holding it costs more memory than a stream would.
-        (this.#pending ??= []).push(data.slice());
+        // A copy even of a Node Buffer, whose slice() is a view.
+        (this.#pending ??= []).push(new Uint8Array(data));
         this.#pendingSize += data.length;
         if (end) {
           const pieces = this.#takePending();
@@ -813,13 +814,16 @@ const windowOf = (inflater: Inflate): Uint8Array => {
   return state.o!.subarray(0, state.s!.b!);
 };
 
-/** The last 32 KiB of `history` followed by `output`, in an array of its own. */
+/**
+ * The last 32 KiB of `history` followed by `output`, in an array of its own: the application
+ * may change `output` (a Node Buffer, whose slice() would be a view) once it has it.
+ */
 function lastWindow(history: Uint8Array | null, output: Uint8Array): Uint8Array {
-  if (output.length >= WINDOW_SIZE) return output.slice(output.length - WINDOW_SIZE);
-  const kept = history === null ? 0 : Math.min(history.length, WINDOW_SIZE - output.length);
-  const window = new Uint8Array(kept + output.length);
+  const fromOutput = Math.min(output.length, WINDOW_SIZE);
+  const kept = history === null ? 0 : Math.min(history.length, WINDOW_SIZE - fromOutput);
+  const window = new Uint8Array(kept + fromOutput);
   if (kept > 0) window.set(history!.subarray(history!.length - kept));
-  window.set(output, kept);
+  window.set(output.subarray(output.length - fromOutput), kept);
   return window;
 }
 

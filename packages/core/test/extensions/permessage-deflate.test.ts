@@ -594,6 +594,21 @@ describe("the native codec (node:zlib) for long messages", () => {
     expect(firstDifference(concat(out), data)).toBe(-1);
   });
 
+  it("keeps its own copies: the application may change what it got, the adapter what it gave", () => {
+    const ext = serverWith([], NATIVE);
+    const long = Buffer.from("abcdefghij".repeat(5000));
+    const payload = zlib.deflateRawSync(long, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, -4);
+    // Received in two Buffer slices that the caller overwrites before the message ends.
+    const first = Buffer.from(payload.subarray(0, 100));
+    expect(ext.decode(first, RSV1, false, 1 << 20)).toEqual([]);
+    first.fill(0);
+    const [output] = ext.decode(Buffer.from(payload.subarray(100)), RSV1, true, 1 << 20);
+    expect(Buffer.from(output!).equals(long)).toBe(true);
+    // The application scribbles on its message; the window the next message refers to is intact.
+    output!.fill(0x7a);
+    expect(decodeMessage(ext, [hex("c2c60200")])).toEqual(utf8("abcdefghijabcdefghij"));
+  });
+
   it("holds no more compressed bytes than the message may still produce (plus 1 KiB)", () => {
     const inflate = vi.spyOn(zlibDeflate, "inflate");
     // Empty stored blocks: 5 compressed bytes each, no output, as long as the peer likes.
