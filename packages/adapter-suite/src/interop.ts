@@ -3,7 +3,7 @@
  * running on another. The cases only use a `connect` function, so any adapter's client can run
  * them against any adapter's server.
  */
-import { permessageDeflate } from "@wsengine/core";
+import { type ClientExtensionFactory, permessageDeflate } from "@wsengine/core";
 import type { Message, WebSocketSession } from "@wsengine/session";
 import { assert, assertBytes, assertEqual, pattern, within } from "./assert.js";
 import type { SuiteClientOptions, SuiteServerOptions } from "./harness.js";
@@ -44,10 +44,14 @@ async function roundTrip(ws: WebSocketSession, message: Message): Promise<Messag
   return within(reply, TIMEOUT, "echo");
 }
 
-/** Cases for a client (`connect`) against an echo peer at `url` (or the URL it returns once a case runs). */
-export function interopCases(connect: Connect, url: string | (() => string)): Case[] {
+/**
+ * Cases for a client (`connect`) against an echo peer at `url` (or the URL it returns once a case
+ * runs). `deflate` makes the client's permessage-deflate: pass the adapter's own (Node's and
+ * Bun's hand long messages to zlib), core's by default.
+ */
+export function interopCases(connect: Connect, url: string | (() => string), deflate: () => ClientExtensionFactory = permessageDeflate): Case[] {
   const open = async (compress: boolean): Promise<WebSocketSession> =>
-    within(connect(typeof url === "string" ? url : url(), { maxMessageSize: BIG, ...(compress ? { extensions: [permessageDeflate()] } : {}) }), TIMEOUT, "connect");
+    within(connect(typeof url === "string" ? url : url(), { maxMessageSize: BIG, ...(compress ? { extensions: [deflate()] } : {}) }), TIMEOUT, "connect");
   const echoes = (compress: boolean): Case => ({
     name: `echo with compression ${compress ? "on" : "off"}: text and binary from 0 B to 4 MiB, then a clean close`,
     timeout: 30_000,

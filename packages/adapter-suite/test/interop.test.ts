@@ -4,7 +4,7 @@
  * or @wsengine/node in-process); Node clients run here, Deno and Bun clients run
  * packages/<runtime>/test/interop-client.ts in a child process.
  */
-import { connect, listen } from "@wsengine/node";
+import { connect, listen, permessageDeflate } from "@wsengine/node";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { ECHO_PEER_OPTIONS, executeCase, interopCases, serveEchoPeer } from "../src/index.js";
 import { type ChildSuite, findRuntime, killChildren, runChildSuite, startPeer } from "../src/node/index.js";
@@ -30,7 +30,8 @@ function unavailable(runtime: Runtime): string | null {
 
 async function startServer(runtime: Runtime): Promise<{ url: string; stop(): Promise<void> | void }> {
   if (runtime === "node") {
-    const wss = await listen({ ...ECHO_PEER_OPTIONS, host: "127.0.0.1", onConnection: serveEchoPeer });
+    // Node's own permessage-deflate on both Node sides: long messages through node:zlib.
+    const wss = await listen({ ...ECHO_PEER_OPTIONS, extensions: [permessageDeflate()], host: "127.0.0.1", onConnection: serveEchoPeer });
     return { url: `ws://127.0.0.1:${wss.address()!.port}`, stop: () => wss.close({ timeout: 200 }) };
   }
   return startPeer(runtime, binaries[runtime].path!, `packages/${runtime}/test/echo-peer.ts`);
@@ -53,7 +54,7 @@ for (const [serverRuntime, clientRuntime] of PAIRS) {
     afterAll(async () => {
       await server?.stop();
     });
-    const nodeCases = interopCases((url, options = {}) => connect(url, options), () => server!.url);
+    const nodeCases = interopCases((url, options = {}) => connect(url, options), () => server!.url, permessageDeflate);
     for (const { name, timeout } of NAMES) {
       it(name, async (ctx) => {
         if (missing !== null) return ctx.skip(missing);

@@ -27,3 +27,5 @@ export { WhatwgWebSocket } from "./whatwg/websocket.js";
 export type { BinaryType, WebSocketDialer, WebSocketEventHandler } from "./whatwg/websocket.js";
 export { CloseEventClass, MessageEventClass, WebSocketCloseEvent, WebSocketMessageEvent } from "./whatwg/events.js";
 export type { CloseEventInit, MessageEventInit } from "./whatwg/events.js";
+export { createZlibDeflate, permessageDeflateWith } from "./zlib-deflate.js";
+export type { ZlibModule } from "./zlib-deflate.js";

@@ -1,0 +1,25 @@
+/**
+ * `@wsengine/bun`'s permessageDeflate hands long messages to Bun's node:zlib (core's `native`).
+ * Bun implements node:zlib itself, so this runs test/zlib-deflate.ts on the installed `bun`:
+ * messages both ways between it and core's fflate-only extension, the window passing between
+ * the codecs, and a bomb stopped at the limit by the native path.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { findRuntime, killChildren, runArgs, runToExit } from "@wsengine/adapter-suite/node";
+import type { Report } from "./zlib-deflate.js";
+
+const bun = findRuntime("bun");
+if (bun.path === null) console.warn(`[bun] skipping the node:zlib codec check: ${bun.reason}`);
+
+describe("permessage-deflate through Bun's node:zlib", () => {
+  afterAll(() => killChildren());
+
+  it.skipIf(bun.path === null)("round-trips with fflate, uses zlib from 4 KiB, and stops a bomb with 1009", async () => {
+    const { exitCode, stdout, stderr } = await runToExit(bun.path!, runArgs("bun", "packages/bun/test/zlib-deflate.ts"));
+    expect(exitCode, stderr).toBe(0);
+    const report = JSON.parse(stdout.split("\n").find((line) => line.startsWith("{"))!) as Report;
+    // 7 sizes each way; the 70,000-byte, 1 MiB and 9,000-byte ones leave Bun compressed by zlib,
+    // and the two long ones that fflate compressed come back to it above 4 KiB.
+    expect(report).toEqual({ messages: 14, mismatches: 0, nativeDeflates: 3, nativeInflates: 2, bomb: "MESSAGE_TOO_BIG" });
+  }, 60_000);
+});
