@@ -30,6 +30,7 @@ import { Deflate, Inflate, deflateSync } from "fflate";
 import type { DeflateOptions } from "fflate";
 import { HandshakeError, InternalError, LocalProtocolError, RemoteProtocolError } from "../errors.js";
 import { RSV1 } from "../frame/opcode.js";
+import { NONE } from "../internal/empty.js";
 import type {
   ClientExtensionFactory,
   EncodedFragment,
@@ -445,7 +446,6 @@ const WINDOW_SIZE = 32 * 1024;
 const MAX_PENDING = 4 * 1024 * 1024;
 /** Compressed bytes allowed past the output limit before a held message goes to fflate. */
 const PENDING_SLACK = 1024;
-const NOTHING: readonly Uint8Array[] = [];
 /** DEFLATE's largest expansion: a 258-byte match coded in 2 bits (RFC 1951 §3.2.5-7). */
 const MAX_EXPANSION = 1032;
 /**
@@ -472,6 +472,12 @@ interface InflateInternals {
   o?: Uint8Array;
 }
 const internals = (inflater: Inflate): InflateInternals => inflater as unknown as InflateInternals;
+/** An inflater's window: the last (up to) 32 KiB of its output. A view: copy before it changes. */
+const windowOf = (inflater: Inflate): Uint8Array => {
+  const state = internals(inflater);
+  return state.o!.subarray(0, state.s!.b!);
+};
+
 /**
  * fflate inflates into its window array, first growing it to the window plus 128 KiB (its bound
  * for one block's output), and keeps a fresh 32 KiB copy of the window afterwards: ~160 KiB of
@@ -483,11 +489,9 @@ const INFLATE_SCRATCH_SIZE = 32 * 1024 + 131072 + 32 * 1024;
 let inflateScratch: Uint8Array | null = null;
 const lendScratch = (inflater: Inflate): void => {
   const state = internals(inflater);
-  const window = state.o!;
-  const used = state.s!.b!;
   const scratch = (inflateScratch ??= new Uint8Array(INFLATE_SCRATCH_SIZE));
-  if (window === scratch) return;
-  scratch.set(window.subarray(0, used));
+  if (state.o === scratch) return;
+  scratch.set(windowOf(inflater));
   state.o = scratch;
 };
 /** The inflater finished a block with BFINAL set: from now on fflate silently ignores input. */
@@ -525,8 +529,9 @@ class PerMessageDeflate implements Extension {
    */
   readonly #memLevel: Config["memLevel"];
 
-  // Sending. `#sending` is the current outgoing message's mode, decided at its first fragment.
-  #sending: "idle" | "plain" | "compressed" = "idle";
+  // Sending. `#sending` is the current outgoing message's mode, decided at its first fragment;
+  // "native" is a whole message for the native codec.
+  #sending: "idle" | "plain" | "compressed" | "native" = "idle";
   #compressor: Deflate | null = null;
   #segmentInput = 0;
   #compressed: Uint8Array[] = [];
@@ -569,14 +574,14 @@ class PerMessageDeflate implements Extension {
         (this.#pending ??= []).push(new Uint8Array(data));
         this.#pendingSize += data.length;
         if (end) {
+          const whole = this.#pendingSize >= this.#config.nativeThreshold;
           const pieces = this.#takePending();
-          const size = pieces.reduce((n, p) => n + p.length, 0);
-          if (size >= this.#config.nativeThreshold) return this.#inflateNative(native, pieces, limit);
+          if (whole) return this.#inflateNative(native, pieces, limit);
           return this.#decodeStreaming(concat(pieces), end, limit);
         }
         // Compressed bytes past what the message may still produce are no legitimate message's
         // (DEFLATE's overhead is a few bytes per block): never hold more than that either.
-        if (this.#pendingSize <= Math.min(MAX_PENDING, limit + PENDING_SLACK)) return NOTHING;
+        if (this.#pendingSize <= Math.min(MAX_PENDING, limit + PENDING_SLACK)) return NONE;
         this.#streamingMessage = true;
         return this.#decodeStreaming(concat(this.#takePending()), end, limit);
       }
@@ -618,7 +623,7 @@ class PerMessageDeflate implements Extension {
     // message starts without a window (the sender's compressor started over too).
     const ended = consumed < input.length;
     if (!ended && !this.#agreement.receiveNoContextTakeover) this.#window = lastWindow(dictionary, output);
-    return output.length === 0 ? NOTHING : [output];
+    return output.length === 0 ? NONE : [output];
   }
 
   #decodeStreaming(data: Uint8Array, end: boolean, limit: number): readonly Uint8Array[] {
@@ -697,7 +702,7 @@ class PerMessageDeflate implements Extension {
   encode(data: Uint8Array, first: boolean, fin: boolean): EncodedFragment {
     if (first) {
       if (this.#sending !== "idle") throw new InternalError("INTERNAL_ERROR", "permessage-deflate: new message before the last one ended");
-      this.#sending = this.#shouldCompress(data, fin) ? "compressed" : "plain";
+      this.#sending = fin && this.#sendsNatively(data) ? "native" : this.#shouldCompress(data, fin) ? "compressed" : "plain";
     } else if (this.#sending === "idle") {
       throw new InternalError("INTERNAL_ERROR", "permessage-deflate: continuation without a first fragment");
     }
@@ -707,7 +712,7 @@ class PerMessageDeflate implements Extension {
     if (mode === "plain") return { data, rsv: 0 };
     // RFC 7692 §6.1: RSV1 is set on the first frame of a compressed message only.
     const rsv = first ? RSV1 : 0;
-    if (first && fin && this.#sendsNatively(data)) return { data: this.#deflateNative(data), rsv };
+    if (mode === "native") return { data: this.#deflateNative(data), rsv };
     if (!this.#sound) return { data: this.#deflateWhole(data), rsv };
     return { data: this.#deflateFragment(data, fin), rsv };
   }
@@ -717,7 +722,6 @@ class PerMessageDeflate implements Extension {
    * through it is always sent compressed, or the peer's window would fall out of step.
    */
   #shouldCompress(data: Uint8Array, fin: boolean): boolean {
-    if (fin && this.#sendsNatively(data)) return true;
     if (this.#sound) return !fin || data.length >= this.#config.threshold;
     // Fallback: one complete BFINAL stream per message, so only whole messages, only to a peer
     // that resets its inflater per message, and only within the window.
@@ -807,12 +811,6 @@ function withoutTrailer(output: Uint8Array): Uint8Array {
   }
   return output.subarray(0, n - 4);
 }
-
-/** An inflater's window: the last (up to) 32 KiB of its output. A view: copy before it changes. */
-const windowOf = (inflater: Inflate): Uint8Array => {
-  const state = internals(inflater);
-  return state.o!.subarray(0, state.s!.b!);
-};
 
 /**
  * The last 32 KiB of `history` followed by `output`, in an array of its own: the application
