@@ -124,12 +124,13 @@ export abstract class Connection {
   #failed = false;
   #closedEvent: ClosedEvent | null = null;
 
-  // Incoming frames.
+  // Incoming frames. The header parser and the message reader (~0.4 KiB together) are made with
+  // the first frame byte: a connection that never receives a frame holds neither.
   #header: FrameHeaderParser | null = null;
   #inPayload = false;
   #payloadDone = 0;
   #control: Uint8Array | null = null;
-  readonly #reader: MessageReader;
+  #reader: MessageReader | null = null;
 
   // Outgoing fragmented message: its opcode while one is open, else 0.
   #sendingOpcode = 0;
@@ -152,7 +153,6 @@ export abstract class Connection {
       validateUtf8: options.validateUtf8 ?? isValidUtf8,
     };
     this.#random = options.random ?? null;
-    this.#reader = new MessageReader(this.options);
   }
 
   /** The source of masking and handshake keys (see `CommonOptions.random`). */
@@ -206,7 +206,7 @@ export abstract class Connection {
       if (this.#state === "connecting") this.receiveHandshake(chunk);
       else this.#receiveFrames(chunk, 0);
     });
-    this.#reader.endInput();
+    this.#reader?.endInput();
     return this.takeEvents();
   }
 
@@ -330,7 +330,7 @@ export abstract class Connection {
     this.#to("fail");
     this.#failed = true;
     this.#outgoingEnded = true;
-    this.#reader.reset();
+    this.#reader?.reset();
     this.#emitClosed(code, reason, false, null);
   }
 
@@ -362,7 +362,7 @@ export abstract class Connection {
     this.#to("fail");
     this.#failed = true;
     this.#outgoingEnded = true;
-    this.#reader.reset();
+    this.#reader?.reset();
     this.#emitClosed(code, error instanceof InternalError ? "" : error.message, false, error);
   }
 
@@ -370,16 +370,12 @@ export abstract class Connection {
   protected opened(protocol: string | null, extensions: readonly Extension[], rest: Uint8Array | null): void {
     this.#protocol = protocol;
     this.#extensions = extensions;
-    let rsv = 0;
-    for (const e of extensions) rsv |= e.rsvBits;
-    this.#header = new FrameHeaderParser({ role: this.role, rsvAllowed: rsv, maxFrameSize: this.options.maxFrameSize });
-    this.#reader.setExtensions(extensions);
     this.#to("handshake-done");
     if (rest !== null && rest.length > 0) {
       try {
         this.#receiveFrames(rest, 0);
       } finally {
-        this.#reader.endInput();
+        this.#reader?.endInput();
       }
     }
   }
@@ -446,8 +442,8 @@ export abstract class Connection {
   }
 
   #receiveFrames(chunk: Uint8Array, from: number): void {
-    const header = this.#header!;
-    const reader = this.#reader;
+    const header = this.#header ?? this.#startReceiving();
+    const reader = this.#reader!;
     const events = this.events;
     let pos = from;
     const end = chunk.length;
@@ -489,6 +485,15 @@ export abstract class Connection {
     }
   }
 
+  /** Makes the header parser and the message reader, with the first frame byte. */
+  #startReceiving(): FrameHeaderParser {
+    let rsv = 0;
+    for (const e of this.#extensions) rsv |= e.rsvBits;
+    this.#reader = new MessageReader(this.options);
+    this.#reader.setExtensions(this.#extensions);
+    return (this.#header = new FrameHeaderParser({ role: this.role, rsvAllowed: rsv, maxFrameSize: this.options.maxFrameSize }));
+  }
+
   #onControl(opcode: number, payload: Uint8Array): void {
     switch (opcode) {
       case Opcode.Ping:
@@ -504,7 +509,7 @@ export abstract class Connection {
         this.#closeReceived = true;
         this.#to("receive-close");
         // RFC 6455 §5.5.1: nothing is processed after a Close.
-        this.#reader.reset();
+        this.#reader!.reset();
         if (this.#state === "remote-closing") {
           this.events.push({ type: "closing", code, reason });
           if (this.options.autoClose) {
