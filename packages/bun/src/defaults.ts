@@ -5,16 +5,20 @@
  *   own that Bun never writes again (test/fresh-chunks.test.ts checks this on the installed Bun),
  *   so payloads are unmasked in place and small messages are views of their chunk. Without it,
  *   every chunk paid a zero-filled slab to unmask into (~20 % of the server's samples).
- * - `allocate` and `allocateOutgoing`: `Bun.allocUnsafe`, which skips the zero-fill; core writes
- *   every byte it hands out (see core's `CommonOptions.allocate`).
+ * - `allocate`: `Bun.allocUnsafe`, which skips the zero-fill; core writes every byte it hands out
+ *   (see core's `CommonOptions.allocate`).
+ * - `allocateOutgoing`: views of shared unzeroed slabs (core's `slabAllocator`). An outgoing batch
+ *   of ~1 KiB cost ~120 ns from `Bun.allocUnsafe` against ~30 ns for a view of a slab (Bun 1.4.5);
+ *   echo of 64-byte text went from ~565-578 k to ~658-674 k msg/s (`Bun.serve` ~913-961 k).
  * - `validateUtf8`: `buffer.isUtf8`, native in Bun (simdutf): ~37 ns for 1 KiB of mixed text
  *   where core's JavaScript loop took ~730 ns on JavaScriptCore.
  * Options the caller set win.
  */
 import { isUtf8 } from "node:buffer";
-import type { CommonOptions } from "@wsengine/core";
+import { type CommonOptions, slabAllocator } from "@wsengine/core";
 
 const allocateUninitialised = (size: number): Uint8Array => Bun.allocUnsafe(size);
+const allocateFromSlabs = slabAllocator({ allocate: allocateUninitialised });
 const validateUtf8 = (bytes: Uint8Array): boolean => isUtf8(bytes);
 
 /** `options` with Bun's defaults for core filled in (see the module comment). */
@@ -23,7 +27,7 @@ export function withBunDefaults<T extends CommonOptions>(options: T): T {
     ...options,
     adoptInput: options.adoptInput ?? true,
     allocate: options.allocate ?? allocateUninitialised,
-    allocateOutgoing: options.allocateOutgoing ?? allocateUninitialised,
+    allocateOutgoing: options.allocateOutgoing ?? allocateFromSlabs,
     validateUtf8: options.validateUtf8 ?? validateUtf8,
   };
 }
