@@ -56,6 +56,8 @@ export interface Results {
     machine: { cpu: string; nproc: number; memoryGiB: number; node: string; kernel: string; taskset: boolean };
     /** GLIBC_TUNABLES the in-process workers ran with; absent in results from before it was set. */
     inprocMalloc?: string;
+    /** GLIBC_TUNABLES the end-to-end throughput servers and load generator ran with; absent before it was set. */
+    e2eMalloc?: string;
     versions: Record<string, string>;
     load: { start: number[]; end: number[] };
     seconds: number;
@@ -252,6 +254,7 @@ export function renderMarkdown(r: Results): string {
   L.push(`- Date: ${m.date}; suite took ${m.seconds} s`);
   L.push(`- Machine: ${m.machine.cpu}, ${m.machine.nproc} cores, ${m.machine.memoryGiB} GiB, ${m.machine.kernel}; Node ${m.machine.node}; processes pinned with taskset: ${m.machine.taskset ? "yes" : "no"}`);
   if (m.inprocMalloc !== undefined) L.push(`- In-process workers ran with GLIBC_TUNABLES=${m.inprocMalloc} (see bench/README.md, Method)`);
+  if (m.e2eMalloc !== undefined) L.push(`- End-to-end throughput runs (servers and load generator; not the memory runs) ran with GLIBC_TUNABLES=${m.e2eMalloc}`);
   L.push(`- Peers: ws ${m.versions.ws ?? "?"}, bufferutil ${m.versions.bufferutil ?? "?"}`);
   L.push(`- Load average (1/5/15 min) at start ${m.load.start.map((x) => x.toFixed(2)).join(" / ")}, at end ${m.load.end.map((x) => x.toFixed(2)).join(" / ")} (${m.machine.nproc} cores: a load above ~0.5 means other work shared the cores)`);
   L.push(`- ${m.runs} run(s) of each measurement; e2e runs of ${m.durationMs / 1000} s after ${m.warmupMs / 1000} s warm-up. Cells: median (min–max).`, "");
