@@ -58,6 +58,8 @@ export interface Results {
     inprocMalloc?: string;
     /** GLIBC_TUNABLES the end-to-end throughput servers and load generator ran with; absent before it was set. */
     e2eMalloc?: string;
+    /** Set when the file joins parts measured in different runs: which part comes from where. */
+    sources?: string;
     versions: Record<string, string>;
     load: { start: number[]; end: number[] };
     seconds: number;
@@ -252,6 +254,7 @@ export function renderMarkdown(r: Results): string {
   const L: string[] = [];
   L.push(`# wsengine benchmark results${m.quick ? " (quick smoke run: not representative)" : ""}`, "");
   L.push(`- Date: ${m.date}; suite took ${m.seconds} s`);
+  if (m.sources !== undefined) L.push(`- Sources: ${m.sources}`);
   L.push(`- Machine: ${m.machine.cpu}, ${m.machine.nproc} cores, ${m.machine.memoryGiB} GiB, ${m.machine.kernel}; Node ${m.machine.node}; processes pinned with taskset: ${m.machine.taskset ? "yes" : "no"}`);
   if (m.inprocMalloc !== undefined) L.push(`- In-process workers ran with GLIBC_TUNABLES=${m.inprocMalloc} (see bench/README.md, Method)`);
   if (m.e2eMalloc !== undefined) L.push(`- End-to-end throughput runs (servers and load generator; not the memory runs) ran with GLIBC_TUNABLES=${m.e2eMalloc}`);
