@@ -126,12 +126,12 @@ function exited(child: ChildProcess, timeoutMs: number): Promise<number | null> 
  * run with both thresholds raised (a user's GLIBC_TUNABLES wins); the memory scenarios keep glibc's
  * defaults, since what a process hands back to the kernel is part of what they measure.
  */
-const inprocMalloc = process.env.GLIBC_TUNABLES ?? "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432";
-const tunedMalloc: Readonly<Record<string, string>> = { GLIBC_TUNABLES: inprocMalloc };
+const glibcTunables = process.env.GLIBC_TUNABLES ?? "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432";
+const tunedMalloc: Readonly<Record<string, string>> = { GLIBC_TUNABLES: glibcTunables };
 
 /** Run a worker to completion; returns its JSON lines. */
 async function runWorker(script: string, args: readonly string[], env: Record<string, string> = {}, nodeFlags: readonly string[] = []): Promise<WorkerRecord[]> {
-  const child = spawnPinned(0, process.execPath, [...nodeFlags, "--import", "tsx", join(benchDir, script), ...args, ...(quick ? ["--quick"] : [])], { GLIBC_TUNABLES: inprocMalloc, ...env });
+  const child = spawnPinned(0, process.execPath, [...nodeFlags, "--import", "tsx", join(benchDir, script), ...args, ...(quick ? ["--quick"] : [])], { ...tunedMalloc, ...env });
   child.stdin!.end();
   const out = lines(child);
   const code = await exited(child, 30 * 60_000);
@@ -335,8 +335,8 @@ async function main(): Promise<void> {
       durationMs: duration,
       warmupMs: warmup,
       machine: machine(),
-      inprocMalloc,
-      e2eMalloc: inprocMalloc,
+      inprocMalloc: glibcTunables,
+      e2eMalloc: glibcTunables,
       versions: { ws: version("ws"), bufferutil: version("bufferutil") },
       load: { start: loadavg(), end: [] },
       seconds: 0,

@@ -316,8 +316,7 @@ export class MessageReader {
   #deliverWhole(src: Uint8Array, start: number, n: number, maskKey: Uint8Array | null, maskOffset: number, events: ConnectionEvent[]): void {
     let data: Uint8Array;
     if (this.#options.adoptInput) {
-      // The chunk is ours: unmask in place and hand out (or decode) a view, with no copy. A plain
-      // Uint8Array even when the chunk is a subclass (a Node Buffer's slice() is a view).
+      // The chunk is ours: unmask in place and hand out (or decode) a view, with no copy.
       data = this.#viewOf(src, start, n);
       if (maskKey !== null) this.#unmaskInPlace(src, start, n, maskKey, maskOffset, data);
       if (this.#opcode === Opcode.Text && this.#options.textAs === "bytes") {
