@@ -12,7 +12,9 @@ const server = Bun.serve({
   websocket: {
     perMessageDeflate: args.deflate,
     message(ws, message) {
-      ws.send(message);
+      // Bun's send() compresses only when asked (its second argument); the other servers compress
+      // every reply once permessage-deflate is agreed.
+      ws.send(message, args.deflate);
     },
   },
 });

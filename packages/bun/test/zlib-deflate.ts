@@ -1,13 +1,16 @@
 /**
- * For test/zlib-deflate.test.ts: Bun's permessageDeflate (long messages through Bun's node:zlib)
- * against core's (fflate alone), in memory on the installed `bun`, both ways, with context
- * takeover, across short and long messages so the window passes between the two codecs; then a
- * decompression bomb. Counts the native calls, so a silent fallback to fflate shows. Prints one
- * JSON line.
+ * For test/zlib-deflate.test.ts: Bun's permessageDeflate (received messages and long sent ones
+ * through Bun's node:zlib) against core's (fflate alone), in memory on the installed `bun`, both
+ * ways, with context takeover, across short and long messages so the window passes between the
+ * two codecs; then a decompression bomb. Counts the native calls, so a silent fallback to fflate
+ * shows, and the one-shot node:zlib calls of a fresh codec, so a fallback from reset handles
+ * shows. Prints one JSON line.
  *   node_modules/.bin/bun run packages/bun/test/zlib-deflate.ts
  */
+import { kMaxLength } from "node:buffer";
 import zlib from "node:zlib";
 import { type Extension, permessageDeflate as corePermessageDeflate } from "@wsengine/core";
+import { createZlibDeflate, type ZlibModule } from "@wsengine/session";
 import { permessageDeflate, zlibDeflate } from "../src/index.js";
 
 export interface Report {
@@ -17,6 +20,11 @@ export interface Report {
   readonly nativeInflates: number;
   /** The error code a 1 MiB bomb against a 64 KiB limit gave, or "none". */
   readonly bomb: string;
+  /**
+   * node:zlib one-shot calls a fresh codec made for a message each way after its first: 0 when
+   * it runs on reset handles, as on Node (see createZlibDeflate in @wsengine/session).
+   */
+  readonly oneShotCalls: number;
 }
 
 const RSV1 = 0x40;
@@ -70,5 +78,21 @@ try {
 }
 if (calls.inflate !== inflatesBefore + 1) bomb += " (not native)";
 
-const report: Report = { messages, mismatches, nativeDeflates: calls.deflate, nativeInflates: inflatesBefore, bomb };
+let oneShots = 0;
+const counting: ZlibModule = {
+  constants: zlib.constants,
+  createDeflateRaw: (options) => zlib.createDeflateRaw(options),
+  createInflateRaw: (options) => zlib.createInflateRaw(options),
+  deflateRawSync: (data, options) => (oneShots++, zlib.deflateRawSync(data, options)),
+  inflateRawSync: (data, options) => (oneShots++, zlib.inflateRawSync(data, options)),
+};
+const fresh = createZlibDeflate(counting, kMaxLength);
+fresh.deflate(text(100, 1), 6, 15);
+const probed = oneShots;
+const sample = text(5000, 2);
+const compressed = fresh.deflate(sample, 6, 15);
+const back = fresh.inflate(new Uint8Array([...compressed, 0x01, 0x00, 0x00, 0xff, 0xff]), null, 1 << 20);
+if (back === null || back.output.length !== sample.length || !back.output.every((b, i) => b === sample[i])) mismatches++;
+
+const report: Report = { messages, mismatches, nativeDeflates: calls.deflate, nativeInflates: inflatesBefore, bomb, oneShotCalls: oneShots - probed };
 console.log(JSON.stringify(report));

@@ -16,6 +16,10 @@
  *   as the peer's window may hold what it has seen: across messages with context takeover,
  *   for one message without it, and never for more than 2^N input bytes when the agreed window
  *   is N < 15 bits (fflate has no window option; see {@link PerMessageDeflate}).
+ * - A native codec, when an adapter passes one ({@link NativeDeflate}), takes whole messages in
+ *   place of fflate: every received one that is not too long to hold, and sent ones without
+ *   context takeover or from `nativeThreshold` on. Its calls are stateless; the peer's window
+ *   passes between it and fflate.
  *
  * fflate 0.8.3's streaming `Deflate` has two defects that its own inflate hides (STYLE.md §7):
  * `flush(true)` misaligns the empty stored block whenever a partial byte is pending (fflate
@@ -106,24 +110,25 @@ export interface PerMessageDeflateOptions {
    */
   readonly offers?: readonly (readonly ExtensionParam[])[];
   /**
-   * A native DEFLATE (`@wsengine/node` passes node:zlib's) for whole messages of at least
-   * {@link nativeThreshold} bytes. Default none: everything goes through fflate, which is
-   * JavaScript and runs at a third to a half of zlib's speed on long messages, while a native
-   * call costs a fixed ~15 µs (a new zlib stream) that fflate's persistent streams do not pay on
-   * short ones. See {@link NativeDeflate}. Sending: messages sent whole (not fragmented by the
-   * application). Receiving: a compressed message is held until its end, up to 4 MiB of
+   * A native DEFLATE (`@wsengine/node` and `@wsengine/bun` pass node:zlib's) for whole messages.
+   * Default none: everything goes through fflate, which is JavaScript: ~25-50 µs for a 1 KiB
+   * message either way where zlib takes 4-10 µs, and a third to a half of zlib's speed on long
+   * ones. Receiving: every compressed message goes to it, held until its end, up to 4 MiB of
    * compressed bytes and no more than the message may still produce; past that fflate takes it
    * as it comes. So with `streaming` delivery, the fragments of a long compressed message come
-   * at its end.
+   * at its end. Sending: whole messages (not fragmented by the application) of at least
+   * {@link threshold} bytes, when we send without context takeover or from
+   * {@link nativeThreshold} bytes on. See {@link NativeDeflate}.
    */
   readonly native?: NativeDeflate;
   /**
-   * The shortest message, in bytes, that goes to {@link native}: uncompressed length when
-   * sending, compressed length when receiving. Default 4096. Measured on Node 20 with JSON-like
-   * text, per message, fflate against node:zlib: compressing 4 KiB 150 µs against 55 µs,
-   * inflating 2.5 KiB of compressed data 55 µs against 23 µs (and 32 µs against 45 µs at
-   * 1.3 KiB). Natively compressed messages start without history, so below the threshold
-   * context takeover keeps its full effect on ratio.
+   * With context takeover, the shortest message in bytes that is compressed by {@link native}.
+   * A natively compressed message starts without history (see {@link NativeDeflate}), where
+   * fflate's compressor refers back into the messages before it: below this length the history
+   * is worth more than the speed. Default 4096. Measured on this repository's JSON-like text,
+   * Node 20, level 6: zlib compresses 1 KiB in ~8 µs and 4 KiB in ~22 µs, fflate's stream takes
+   * ~39 µs at 1 KiB; without history zlib's output is ~320 bytes at 1 KiB and ~830 at 4 KiB.
+   * Without context takeover every whole message goes to `native`, whatever its length.
    */
   readonly nativeThreshold?: number;
 }
@@ -136,7 +141,7 @@ export interface PerMessageDeflateOptions {
  *   one costs ~90 µs of hashing on zlib), and fflate's compressor, whose history no longer
  *   matches the peer's window, starts afresh after it.
  * - Receiving: the peer's window (up to the last 32 KiB of output) is passed as `dictionary`,
- *   and afterwards handed back to fflate for the next short message.
+ *   and afterwards handed to fflate when a message is too long to hold.
  */
 export interface NativeDeflate {
   /**
@@ -547,6 +552,11 @@ class PerMessageDeflate implements Extension {
    * message the native codec inflated, with context takeover. The next inflater starts from it.
    */
   #window: Uint8Array | null = null;
+  /**
+   * Where `#window` lives: updated in place after each natively inflated message, so a short
+   * message does not cost a fresh 32 KiB copy. Grows by doubling up to the window size.
+   */
+  #windowStore: Uint8Array | null = null;
   /** Copies of the current message's slices, kept for the native codec until the message ends. */
   #pending: Uint8Array[] | null = null;
   #pendingSize = 0;
@@ -565,26 +575,18 @@ class PerMessageDeflate implements Extension {
   decode(data: Uint8Array, _rsv: number, end: boolean, limit: number): readonly Uint8Array[] {
     const native = this.#config.native;
     if (native !== null && !this.#streamingMessage && !this.#inflateEnded) {
-      if (this.#pending === null && end) {
-        if (data.length >= this.#config.nativeThreshold) return this.#inflateNative(native, [data], limit);
-      } else {
-        // A message in pieces: keep copies (the caller may reuse its input) until its end, or
-        // until it is long enough that holding it costs more memory than a stream would.
-        // A copy even of a Node Buffer, whose slice() is a view.
-        (this.#pending ??= []).push(new Uint8Array(data));
-        this.#pendingSize += data.length;
-        if (end) {
-          const whole = this.#pendingSize >= this.#config.nativeThreshold;
-          const pieces = this.#takePending();
-          if (whole) return this.#inflateNative(native, pieces, limit);
-          return this.#decodeStreaming(concat(pieces), end, limit);
-        }
-        // Compressed bytes past what the message may still produce are no legitimate message's
-        // (DEFLATE's overhead is a few bytes per block): never hold more than that either.
-        if (this.#pendingSize <= Math.min(MAX_PENDING, limit + PENDING_SLACK)) return NONE;
-        this.#streamingMessage = true;
-        return this.#decodeStreaming(concat(this.#takePending()), end, limit);
-      }
+      if (this.#pending === null && end) return this.#inflateNative(native, [data], limit);
+      // A message in pieces: keep copies (the caller may reuse its input) until its end, or
+      // until it is long enough that holding it costs more memory than a stream would.
+      // A copy even of a Node Buffer, whose slice() is a view.
+      (this.#pending ??= []).push(new Uint8Array(data));
+      this.#pendingSize += data.length;
+      if (end) return this.#inflateNative(native, this.#takePending(), limit);
+      // Compressed bytes past what the message may still produce are no legitimate message's
+      // (DEFLATE's overhead is a few bytes per block): never hold more than that either.
+      if (this.#pendingSize <= Math.min(MAX_PENDING, limit + PENDING_SLACK)) return NONE;
+      this.#streamingMessage = true;
+      return this.#decodeStreaming(concat(this.#takePending()), end, limit);
     }
     return this.#decodeStreaming(data, end, limit);
   }
@@ -622,8 +624,27 @@ class PerMessageDeflate implements Extension {
     // The sender's own final block ended the stream before ours: like fflate's path, the next
     // message starts without a window (the sender's compressor started over too).
     const ended = consumed < input.length;
-    if (!ended && !this.#agreement.receiveNoContextTakeover) this.#window = lastWindow(dictionary, output);
+    if (!ended && !this.#agreement.receiveNoContextTakeover) this.#window = this.#keepWindow(dictionary, output);
     return output.length === 0 ? NONE : [output];
+  }
+
+  /** The last (up to) 32 KiB of `history` followed by `output`, in `#windowStore`. */
+  #keepWindow(history: Uint8Array | null, output: Uint8Array): Uint8Array {
+    const fromOutput = Math.min(output.length, WINDOW_SIZE);
+    const kept = history === null ? 0 : Math.min(history.length, WINDOW_SIZE - fromOutput);
+    const size = kept + fromOutput;
+    let store = this.#windowStore;
+    if (store === null || store.length < size) {
+      const grown = new Uint8Array(Math.min(WINDOW_SIZE, Math.max(size, 2 * (store?.length ?? 0))));
+      if (kept > 0) grown.set(history!.subarray(history!.length - kept));
+      store = this.#windowStore = grown;
+    } else if (kept > 0) {
+      // The history is usually a view of the store itself: copyWithin moves it without a clone.
+      if (history!.buffer === store.buffer && history!.byteOffset === store.byteOffset) store.copyWithin(0, history!.length - kept, history!.length);
+      else store.set(history!.subarray(history!.length - kept));
+    }
+    store.set(output.subarray(output.length - fromOutput), kept);
+    return store.subarray(0, size);
   }
 
   #decodeStreaming(data: Uint8Array, end: boolean, limit: number): readonly Uint8Array[] {
@@ -656,6 +677,8 @@ class PerMessageDeflate implements Extension {
   #newInflater(): Inflate {
     const dictionary = this.#window;
     this.#window = null;
+    // fflate copies the dictionary and keeps the window from now on.
+    this.#windowStore = null;
     const onData = (chunk: Uint8Array): void => this.#collect(chunk);
     const inflater = dictionary === null ? new Inflate(onData) : new Inflate({ dictionary }, onData);
     // fflate is pinned to 0.8.3; a release that moved these fields would lose messages after a
@@ -734,7 +757,9 @@ class PerMessageDeflate implements Extension {
    */
   #sendsNatively(data: Uint8Array): boolean {
     const { native, nativeThreshold, threshold } = this.#config;
-    return native !== null && data.length >= nativeThreshold && data.length >= threshold && this.#agreement.sendWindowBits > MIN_WINDOW_BITS;
+    if (native === null || data.length < threshold || this.#agreement.sendWindowBits <= MIN_WINDOW_BITS) return false;
+    // Without context takeover fflate's history is lost anyway, and zlib is the faster codec.
+    return this.#agreement.sendNoContextTakeover || data.length >= nativeThreshold;
   }
 
   /** A whole message through the native codec; fflate's compressor, now out of step, goes. */
@@ -797,6 +822,7 @@ class PerMessageDeflate implements Extension {
     this.#inflater = null;
     this.#inflateEnded = false;
     this.#window = null;
+    this.#windowStore = null;
     this.#pending = null;
     this.#pendingSize = 0;
     this.#streamingMessage = false;
@@ -810,19 +836,6 @@ function withoutTrailer(output: Uint8Array): Uint8Array {
     throw new InternalError("INTERNAL_ERROR", "permessage-deflate: compressor output does not end with a sync flush");
   }
   return output.subarray(0, n - 4);
-}
-
-/**
- * The last 32 KiB of `history` followed by `output`, in an array of its own: the application
- * may change `output` (a Node Buffer, whose slice() would be a view) once it has it.
- */
-function lastWindow(history: Uint8Array | null, output: Uint8Array): Uint8Array {
-  const fromOutput = Math.min(output.length, WINDOW_SIZE);
-  const kept = history === null ? 0 : Math.min(history.length, WINDOW_SIZE - fromOutput);
-  const window = new Uint8Array(kept + fromOutput);
-  if (kept > 0) window.set(history!.subarray(history!.length - kept));
-  window.set(output.subarray(output.length - fromOutput), kept);
-  return window;
 }
 
 const inflateSlice = (budget: number): number =>
