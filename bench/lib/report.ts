@@ -272,7 +272,7 @@ export function renderMarkdown(r: Results): string {
     L.push(`| ${g} | ${passed}/${gc.length} | ${fmtRatio(worst.ratio)} (${worst.label}; need ${fmtNeed(worst.need)}) | ${passed === gc.length ? "PASS" : "MISS"} |`);
   }
   for (const p of r.pending) L.push(`| ${p.label} vs native | – | – | ${p.reason} |`);
-  L.push("", "Ratios are ours ÷ peer (for memory: peer ÷ ours), so above the need is better. In process, each side is the faster of its two builds: core alone or core with @wsengine/node's defaults (bufferutil's mask loop, unzeroed buffers, buffer.isUtf8, node:zlib for compressed messages from 4 KiB), against ws with or without bufferutil; both sides deliver text as validated bytes. End to end on Node, ours without bufferutil is paired with ws without it, and ours with it (the default when it is installed) with ws with it.", "");
+  L.push("", "Ratios are ours ÷ peer (for memory: peer ÷ ours), so above the need is better. In process, each side is the faster of its two builds: core alone or core with @wsengine/node's defaults (bufferutil's mask loop, unzeroed buffers, buffer.isUtf8, node:zlib for every received compressed message and sent ones from 4 KiB), against ws with or without bufferutil; both sides deliver text as validated bytes. End to end on Node, ours without bufferutil is paired with ws without it, and ours with it (the default when it is installed) with ws with it.", "");
   L.push("<details><summary>Every check</summary>", "", "| Target | Check | Ratio | Need | Result | Values |", "| --- | --- | --- | --- | --- | --- |");
   for (const c of cs) L.push(`| ${c.group} | ${c.label} | ${fmtRatio(c.ratio)} | ${fmtNeed(c.need)} | ${c.pass ? "PASS" : "MISS"} | ${c.detail} |`);
   L.push("", "</details>", "");
