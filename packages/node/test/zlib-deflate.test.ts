@@ -90,6 +90,22 @@ describe("createZlibDeflate (node:zlib)", () => {
     expect(Buffer.from(zlib.inflateRawSync(compressed, { windowBits, finishFlush: SYNC_FLUSH })).equals(Buffer.from(data))).toBe(true);
   });
 
+  it("reads views at an offset into a larger buffer, as messages and windows often are", () => {
+    const codec = createZlibDeflate(zlib, kMaxLength);
+    const backing = sample(3000, 11, false);
+    const data = backing.subarray(1000, 2500);
+    const window = backing.subarray(0, 1000);
+    const compressed = codec.deflate(data, 6, 15);
+    expect(Buffer.from(zlib.inflateRawSync(compressed, { finishFlush: SYNC_FLUSH })).equals(data)).toBe(true);
+    const primed = zlib.deflateRawSync(data, { dictionary: window, finishFlush: SYNC_FLUSH });
+    const padded = new Uint8Array(primed.length + 5 + 100);
+    padded.set(concat(primed, FINAL), 50);
+    const stream = padded.subarray(50, 50 + primed.length + 5);
+    const result = codec.inflate(stream, window, 1 << 20);
+    expect(result?.consumed).toBe(stream.length);
+    expect(Buffer.from(result!.output).equals(data)).toBe(true);
+  });
+
   it("stops at the output limit (null), allows exactly the limit, and never produces much past it", () => {
     const codec = createZlibDeflate(zlib, kMaxLength);
     const data = new Uint8Array(10 << 20); // 10 MiB of zeros: ~10 KiB compressed
