@@ -47,7 +47,7 @@ async function roundTrip(ws: WebSocketSession, message: Message): Promise<Messag
 /**
  * Cases for a client (`connect`) against an echo peer at `url` (or the URL it returns once a case
  * runs). `deflate` makes the client's permessage-deflate: pass the adapter's own (Node's and
- * Bun's hand long messages to zlib), core's by default.
+ * Bun's hand whole messages to zlib), core's by default.
  */
 export function interopCases(connect: Connect, url: string | (() => string), deflate: () => ClientExtensionFactory = permessageDeflate): Case[] {
   const open = async (compress: boolean): Promise<WebSocketSession> =>

@@ -30,7 +30,7 @@ function unavailable(runtime: Runtime): string | null {
 
 async function startServer(runtime: Runtime): Promise<{ url: string; stop(): Promise<void> | void }> {
   if (runtime === "node") {
-    // Node's own permessage-deflate on both Node sides: long messages through node:zlib.
+    // Node's own permessage-deflate on both Node sides: whole messages through node:zlib.
     const wss = await listen({ ...ECHO_PEER_OPTIONS, extensions: [permessageDeflate()], host: "127.0.0.1", onConnection: serveEchoPeer });
     return { url: `ws://127.0.0.1:${wss.address()!.port}`, stop: () => wss.close({ timeout: 200 }) };
   }

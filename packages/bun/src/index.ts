@@ -11,7 +11,7 @@ export type { ConnectOptions } from "./client.js";
 export { WebSocket } from "./websocket.js";
 export { BunSocketTransport, SOCKET_HANDLERS, TLS_CLIENT_HANDLERS } from "./transport.js";
 export type { TransportSocket } from "./transport.js";
-// Shadows the re-export of core's factory below: on Bun, long messages go through node:zlib.
+// Shadows the re-export of core's factory below: on Bun, whole messages go through node:zlib.
 export { permessageDeflate, zlibDeflate } from "./zlib-deflate.js";
 export * from "@wsengine/session/reexports";
 export type { ShutdownOptions, UpgradeDecision } from "@wsengine/session";

@@ -1,5 +1,5 @@
 /**
- * On Bun, long compressed messages go through Bun's node:zlib (see `createZlibDeflate` in
+ * On Bun, whole compressed messages go through Bun's node:zlib (see `createZlibDeflate` in
  * @wsengine/session, which holds the codec and why): `permessageDeflate` here is core's with
  * `native: zlibDeflate`.
  */
@@ -12,9 +12,10 @@ import { createZlibDeflate, permessageDeflateWith } from "@wsengine/session";
 export const zlibDeflate: NativeDeflate = createZlibDeflate(zlib, kMaxLength);
 
 /**
- * Core's `permessageDeflate` with Bun's node:zlib for whole messages of at least `nativeThreshold`
- * bytes (default 4 KiB); shorter ones, and long ones that arrive in more than 4 MiB of pieces,
- * go through fflate as in core. Core's own factory (from `@wsengine/core`) uses fflate alone.
+ * Core's `permessageDeflate` with Bun's node:zlib as its native codec: every received message (but one
+ * that arrives in more than 4 MiB of pieces), and sent whole messages without context takeover
+ * or of at least `nativeThreshold` bytes (default 4 KiB); the rest go through fflate as in core.
+ * Core's own factory (from `@wsengine/core`) uses fflate alone.
  * @example
  * const server = listen({ port: 8080, extensions: [permessageDeflate()], onConnection });
  */

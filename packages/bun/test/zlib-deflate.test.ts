@@ -1,6 +1,6 @@
 /**
- * `@wsengine/bun`'s permessageDeflate hands long messages to Bun's node:zlib (core's `native`).
- * Bun implements node:zlib itself, so this runs test/zlib-deflate.ts on the installed `bun`:
+ * `@wsengine/bun`'s permessageDeflate hands whole messages to Bun's node:zlib (core's `native`):
+ * every received one, and sent ones from 4 KiB (with context takeover). Bun implements node:zlib itself, so this runs test/zlib-deflate.ts on the installed `bun`:
  * messages both ways between it and core's fflate-only extension, the window passing between
  * the codecs, and a bomb stopped at the limit by the native path.
  */

@@ -12,7 +12,7 @@ export { WebSocket } from "./websocket.js";
 export { NodeSocketTransport } from "./transport.js";
 export { toRequestHead } from "./request.js";
 export { nativeMask, withNodeDefaults } from "./native-mask.js";
-// Shadows the re-export of core's factory below: on Node, long messages go through zlib.
+// Shadows the re-export of core's factory below: on Node, whole messages go through zlib.
 export { permessageDeflate, zlibDeflate } from "./zlib-deflate.js";
 export * from "@wsengine/session/reexports";
 export type { ShutdownOptions, UpgradeDecision } from "@wsengine/session";

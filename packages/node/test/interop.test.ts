@@ -3,7 +3,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocketClient, { WebSocketServer as WsServer } from "ws";
-// @wsengine/node's permessageDeflate: messages from 4 KiB on go through node:zlib, shorter ones fflate.
+// @wsengine/node's permessageDeflate: received messages and sent ones from 4 KiB go through node:zlib, shorter sent ones fflate.
 import { connect, type Message, permessageDeflate } from "../src/index.js";
 import { everyByte, startWs, until } from "./helpers/servers.js";
 
