@@ -67,12 +67,6 @@ interface ZlibStreamInternals {
   readonly _writeState?: unknown;
 }
 
-/** Output of one run: the bytes, and the input zlib left unread (after the end of a stream). */
-interface Run {
-  readonly output: Uint8Array;
-  readonly unread: number;
-}
-
 /**
  * Output space per `writeSync`, shared by every engine: a message's output is cut from it (one
  * copy the caller keeps), and longer outputs are collected in pieces of this size.
