@@ -53,9 +53,14 @@ const OWN_MASK_LIMIT = 1024;
 // 64 KiB pieces otherwise costs a 256 KiB buffer and its copy on the way (see EAGER_BUFFER). The
 // views keep their reads alive; that memory obeys the reassembly buffer's bound (EAGER_BUFFER,
 // then GROWTH times the bytes that arrived), and a slice that would break it, or a shorter one,
-// moves the message into the buffer.
+// moves the message into the buffer. Masked binary pieces stay masked until that copy, which
+// unmasks on the way (one pass over the bytes instead of two); text is unmasked on arrival, to be
+// validated as it comes. A masked single-frame message that fits EAGER_BUFFER is not kept in
+// pieces: its buffer is made at its exact size and the slices are unmasked into it as they come.
 const PIECE_MIN = 4 * 1024;
 const EMPTY = new Uint8Array(0);
+/** A kept piece's masking key while it is copied (see #copyPieces); nothing keeps it. */
+const PIECE_KEY = new Uint8Array(4);
 
 /** Reassembles data frames into messages. One per connection. */
 export class MessageReader {
@@ -79,6 +84,8 @@ export class MessageReader {
   #length = 0;
   /** Adopted reads of the message in progress (see PIECE_MIN), their bytes, and what they pin. */
   #pieces: Uint8Array[] | null = null;
+  /** Per piece, the masking key still to apply (rotated to start at the piece), or -1 when none. */
+  #pieceKeys: number[] | null = null;
   #piecesLength = 0;
   #pinned = 0;
   #lastPinned: ArrayBufferLike | null = null;
@@ -198,12 +205,18 @@ export class MessageReader {
       this.#size = n;
       this.#delivered = true;
       this.#deliverWhole(src, start, n, maskKey, maskOffset, events);
-    } else if (this.#length === 0 && n >= PIECE_MIN && this.#options.adoptInput && this.#mayPin(src, n)) {
+    } else if (this.#length === 0 && n >= PIECE_MIN && this.#options.adoptInput && !(maskKey !== null && this.#fin && this.#fragments === 1 && this.#size + n + frameRemaining <= EAGER_BUFFER) && this.#mayPin(src, n)) {
       this.#size += n;
       const piece = this.#viewOf(src, start, n);
-      if (maskKey !== null) this.#unmaskInPlace(src, start, n, maskKey, maskOffset, piece);
-      if (this.#opcode === Opcode.Text) this.#validate(src, start, end);
+      let key = -1;
+      if (this.#opcode === Opcode.Text) {
+        if (maskKey !== null) this.#unmaskInPlace(src, start, n, maskKey, maskOffset, piece);
+        this.#validate(src, start, end);
+      } else if (maskKey !== null) {
+        key = ((maskKey[maskOffset & 3]! << 24) | (maskKey[(maskOffset + 1) & 3]! << 16) | (maskKey[(maskOffset + 2) & 3]! << 8) | maskKey[(maskOffset + 3) & 3]!) >>> 0;
+      }
       (this.#pieces ??= []).push(piece);
+      (this.#pieceKeys ??= []).push(key);
       this.#piecesLength += n;
     } else {
       this.#size += n;
@@ -265,27 +278,40 @@ export class MessageReader {
   /** The whole message from its kept pieces, in one array of its own (or the one view). */
   #joinPieces(): Uint8Array {
     const pieces = this.#pieces!;
-    let data = pieces[0]!;
-    if (pieces.length > 1) {
-      data = this.#options.allocate(this.#piecesLength);
-      this.#copyPieces(data, 0);
-    }
+    // A sole piece is the message: unmasked in place if it is still masked.
+    const data = pieces.length > 1 ? this.#options.allocate(this.#piecesLength) : pieces[0]!;
+    this.#copyPieces(data, 0);
     this.#dropPieces();
     return data;
   }
 
-  /** Copies the kept pieces, in order, into `out` from `at`; returns the index after them. */
+  /**
+   * Copies the kept pieces, in order, into `out` from `at`, unmasking those still masked;
+   * returns the index after them. `out` may be a sole piece itself.
+   */
   #copyPieces(out: Uint8Array, at: number): number {
     const pieces = this.#pieces!;
+    const keys = this.#pieceKeys!;
     for (let i = 0; i < pieces.length; i++) {
-      out.set(pieces[i]!, at);
-      at += pieces[i]!.length;
+      const piece = pieces[i]!;
+      const k = keys[i]!;
+      if (k >= 0) {
+        PIECE_KEY[0] = k >>> 24;
+        PIECE_KEY[1] = k >>> 16;
+        PIECE_KEY[2] = k >>> 8;
+        PIECE_KEY[3] = k;
+        this.#options.mask(piece, 0, out, at, piece.length, PIECE_KEY, 0);
+      } else if (piece !== out) {
+        out.set(piece, at);
+      }
+      at += piece.length;
     }
     return at;
   }
 
   #dropPieces(): void {
     if (this.#pieces !== null) this.#pieces.length = 0;
+    if (this.#pieceKeys !== null) this.#pieceKeys.length = 0;
     this.#piecesLength = 0;
     this.#pinned = 0;
     this.#lastPinned = null;
