@@ -24,6 +24,7 @@
  */
 import type { Socket, SocketHandler } from "bun";
 import { concatBytes, type Transport, type TransportHandler } from "@wsengine/session";
+import { isOutgoingSlab } from "./defaults.js";
 
 // --- types ---
 
@@ -45,7 +46,11 @@ export class BunSocketTransport implements Transport {
   #handler: TransportHandler | null = null;
   /** Events that arrived before the session started, replayed to it in order. */
   #early: Array<(handler: TransportHandler) => void> | null = [];
-  /** Bytes not yet taken by the socket, oldest first; the first may be the tail of a partial write. */
+  /**
+   * Bytes not yet taken by the socket, oldest first; the first may be the tail of a partial write.
+   * Pieces of the shared outgoing slabs are copied in (see {@link keep}), so a stalled connection
+   * holds its own bytes, not the 256 KiB slab its frames were built in.
+   */
   readonly #tail: Uint8Array[] = [];
   #ending = false;
   /** Our FIN is out (shutdown): close the socket once the peer's FIN arrives. */
@@ -123,7 +128,7 @@ export class BunSocketTransport implements Transport {
     if (chunks.length > 1 && total <= CONCAT_LIMIT) {
       this.#tail.push(concatBytes(chunks, new Uint8Array(total)));
     } else {
-      for (const chunk of chunks) if (chunk.length > 0) this.#tail.push(chunk);
+      for (const chunk of chunks) if (chunk.length > 0) this.#tail.push(keep(chunk));
     }
     return this.#flush();
   }
@@ -231,7 +236,7 @@ export class BunSocketTransport implements Transport {
     const n = socket.write(chunk);
     // n < 0: closed or shutting down; nothing more can go out and `close` reports it.
     if (n < 0 || n === chunk.length) return true;
-    this.#tail.push(chunk.subarray(n));
+    this.#tail.push(keep(chunk.subarray(n)));
     return false;
   }
 
@@ -281,3 +286,11 @@ export const TLS_CLIENT_HANDLERS: SocketHandler<BunSocketTransport | undefined> 
   ...SOCKET_HANDLERS,
   handshake: (socket, _success, authorizationError) => socket.data?.onHandshake(authorizationError),
 };
+
+/**
+ * `chunk` to hold on to while the socket is full: a copy when it is a piece of a shared outgoing
+ * slab, which would otherwise stay alive whole for as long as the socket stays full.
+ */
+function keep(chunk: Uint8Array): Uint8Array {
+  return isOutgoingSlab(chunk.buffer) ? new Uint8Array(chunk) : chunk;
+}
