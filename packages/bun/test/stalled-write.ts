@@ -10,7 +10,7 @@
  *   node_modules/.bin/bun run packages/bun/test/stalled-write.ts
  */
 import type { Socket } from "bun";
-import type { CommonOptions } from "@wsengine/core";
+import { type CommonOptions, FrameDecoder, Opcode } from "@wsengine/core";
 import { withBunDefaults } from "../src/defaults.js";
 import { BunSocketTransport, listen, SOCKET_HANDLERS } from "../src/index.js";
 
@@ -29,49 +29,40 @@ export interface Report {
 const message = (i: number): string => `${String(i).padStart(8, "0")}:${"x".repeat(1015)}`;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-type Raw = { socket: Socket<undefined>; bytes: Uint8Array[]; upgraded: Promise<void> };
-async function rawClient(port: number, paused: boolean): Promise<Raw> {
-  const bytes: Uint8Array[] = [];
-  let done = false;
+/**
+ * A raw client that upgrades, then stops reading until its socket is resumed; the server's text
+ * messages are collected as they are read.
+ */
+async function stalledClient(port: number): Promise<{ socket: Socket<undefined>; texts: string[]; upgraded: Promise<void> }> {
+  const texts: string[] = [];
+  const frames = new FrameDecoder({ role: "client", maxFrameSize: 1 << 20 });
+  const text = new TextDecoder();
+  // The 101 response as it arrives (latin1: a character per byte), until its end.
+  let head: string | null = "";
   let upgraded: () => void = () => {};
-  const raw: Partial<Raw> = { bytes, upgraded: new Promise<void>((resolve) => (upgraded = resolve)) };
-  raw.socket = await Bun.connect({
+  const upgradedNow = new Promise<void>((resolve) => (upgraded = resolve));
+  const socket = await Bun.connect({
     hostname: "127.0.0.1",
     port,
     socket: {
       data(socket, chunk) {
-        bytes.push(new Uint8Array(chunk));
-        if (!done && new TextDecoder().decode(bytes[0]).includes("\r\n\r\n")) {
-          done = true;
-          if (paused) socket.pause();
+        let rest: Uint8Array = chunk;
+        if (head !== null) {
+          head += new TextDecoder("latin1").decode(chunk);
+          const end = head.indexOf("\r\n\r\n");
+          if (end < 0) return;
+          rest = chunk.subarray(chunk.length - (head.length - end - 4));
+          head = null;
+          socket.pause();
           upgraded();
         }
+        for (const frame of frames.push(rest)) if (frame.opcode === Opcode.Text) texts.push(text.decode(frame.payload));
       },
     },
   });
-  raw.socket.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
-  return raw as Raw;
+  socket.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  return { socket, texts, upgraded: upgradedNow };
 }
-
-/** The text messages in a server's byte stream after its 101 response. */
-function textMessages(chunks: readonly Uint8Array[]): string[] {
-  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) all.set(c, (at += c.length) - c.length);
-  let p = new TextDecoder("latin1").decode(all.subarray(0, 4096)).indexOf("\r\n\r\n") + 4;
-  const out: string[] = [];
-  const decoder = new TextDecoder();
-  while (p + 2 <= all.length) {
-    let len = all[p + 1]! & 0x7f;
-    let h = 2;
-    if (len === 126) [len, h] = [(all[p + 2]! << 8) | all[p + 3]!, 4];
-    if (len === 127 || p + h + len > all.length) break;
-    out.push(decoder.decode(all.subarray(p + h, p + h + len)));
-    p += h + len;
-  }
-  return out;
-}
-
 
 // --- 1. the transport alone ---
 async function transportPart(): Promise<{ transportBytes: number; transportCorrupt: number }> {
@@ -142,19 +133,14 @@ const server = listen({
 });
 const port = server.port;
 
-const first = await rawClient(port, true);
-await first.upgraded;
+const client = await stalledClient(port);
+await client.upgraded;
 await stalledNow;
-first.socket.resume();
-let received: string[] = [];
-for (let waited = 0; waited < 10_000; waited += 10) {
-  received = textMessages(first.bytes);
-  if (received.length >= sent) break;
-  await sleep(10);
-}
-const corrupt = received.filter((text, i) => text !== message(i)).length;
-const report: Report = { ...part1, sent, held, received: received.length, corrupt };
+client.socket.resume();
+for (let waited = 0; waited < 10_000 && client.texts.length < sent; waited += 10) await sleep(10);
+const corrupt = client.texts.filter((text, i) => text !== message(i)).length;
+const report: Report = { ...part1, sent, held, received: client.texts.length, corrupt };
 console.log(JSON.stringify(report));
-first.socket.end();
+client.socket.end();
 await server.close();
 process.exit(0);

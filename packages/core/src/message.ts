@@ -12,7 +12,7 @@
 import { RemoteProtocolError } from "./errors.js";
 import type { ConnectionEvent } from "./events.js";
 import type { Extension } from "./extensions/extension.js";
-import { InPlaceMasker, type MaskFunction, maskInto } from "./frame/mask.js";
+import { InPlaceMasker, keyWordAt, type MaskFunction, maskInto } from "./frame/mask.js";
 import { Opcode } from "./frame/opcode.js";
 import { NONE } from "./internal/empty.js";
 import { asciiEnd, decodeUtf8, decodeUtf8Strict, isValidUtf8, Utf8StreamDecoder, Utf8Validator } from "./internal/utf8.js";
@@ -59,8 +59,9 @@ const OWN_MASK_LIMIT = 1024;
 // pieces: its buffer is made at its exact size and the slices are unmasked into it as they come.
 const PIECE_MIN = 4 * 1024;
 const EMPTY = new Uint8Array(0);
-/** A kept piece's masking key while it is copied (see #copyPieces); nothing keeps it. */
+/** A kept piece's masking key while it is copied (see #copyPieces), written as its word; nothing keeps it. */
 const PIECE_KEY = new Uint8Array(4);
+const PIECE_KEY_WORD = new Int32Array(PIECE_KEY.buffer);
 
 /** Reassembles data frames into messages. One per connection. */
 export class MessageReader {
@@ -84,8 +85,8 @@ export class MessageReader {
   #length = 0;
   /** Adopted reads of the message in progress (see PIECE_MIN), their bytes, and what they pin. */
   #pieces: Uint8Array[] | null = null;
-  /** Per piece, the masking key still to apply (rotated to start at the piece), or -1 when none. */
-  #pieceKeys: number[] | null = null;
+  /** Per piece, the masking key still to apply as its word at the piece's phase (`keyWordAt`), or null. */
+  #pieceKeys: Array<number | null> | null = null;
   #piecesLength = 0;
   #pinned = 0;
   #lastPinned: ArrayBufferLike | null = null;
@@ -208,12 +209,12 @@ export class MessageReader {
     } else if (this.#length === 0 && n >= PIECE_MIN && this.#options.adoptInput && !(maskKey !== null && this.#fin && this.#fragments === 1 && this.#size + n + frameRemaining <= EAGER_BUFFER) && this.#mayPin(src, n)) {
       this.#size += n;
       const piece = this.#viewOf(src, start, n);
-      let key = -1;
+      let key: number | null = null;
       if (this.#opcode === Opcode.Text) {
         if (maskKey !== null) this.#unmaskInPlace(src, start, n, maskKey, maskOffset, piece);
         this.#validate(src, start, end);
       } else if (maskKey !== null) {
-        key = ((maskKey[maskOffset & 3]! << 24) | (maskKey[(maskOffset + 1) & 3]! << 16) | (maskKey[(maskOffset + 2) & 3]! << 8) | maskKey[(maskOffset + 3) & 3]!) >>> 0;
+        key = keyWordAt(maskKey, maskOffset);
       }
       (this.#pieces ??= []).push(piece);
       (this.#pieceKeys ??= []).push(key);
@@ -294,12 +295,9 @@ export class MessageReader {
     const keys = this.#pieceKeys!;
     for (let i = 0; i < pieces.length; i++) {
       const piece = pieces[i]!;
-      const k = keys[i]!;
-      if (k >= 0) {
-        PIECE_KEY[0] = k >>> 24;
-        PIECE_KEY[1] = k >>> 16;
-        PIECE_KEY[2] = k >>> 8;
-        PIECE_KEY[3] = k;
+      const key = keys[i] ?? null;
+      if (key !== null) {
+        PIECE_KEY_WORD[0] = key;
         this.#options.mask(piece, 0, out, at, piece.length, PIECE_KEY, 0);
       } else if (piece !== out) {
         out.set(piece, at);

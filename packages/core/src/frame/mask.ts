@@ -163,7 +163,7 @@ export class InPlaceMasker {
 }
 
 /** The key as the `Int32Array` word that masks four bytes starting at key phase `phase`. */
-function keyWordAt(key: Uint8Array, phase: number): number {
+export function keyWordAt(key: Uint8Array, phase: number): number {
   const k0 = key[phase & 3]!;
   const k1 = key[(phase + 1) & 3]!;
   const k2 = key[(phase + 2) & 3]!;
