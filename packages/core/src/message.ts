@@ -357,6 +357,11 @@ export class MessageReader {
       if (maskKey !== null) this.#options.mask(src, start, data, 0, n, maskKey, maskOffset);
       else data.set(src.subarray(start, start + n));
     }
+    this.#deliverOwned(data, events);
+  }
+
+  /** A whole message's unmasked bytes, the application's to keep: its event. */
+  #deliverOwned(data: Uint8Array, events: ConnectionEvent[]): void {
     if (this.#opcode === Opcode.Binary) events.push({ type: "binary", data });
     else if (this.#options.textAs === "bytes") this.#deliverTextBytes(data, events);
     else this.#deliverText(data, events);
@@ -422,6 +427,19 @@ export class MessageReader {
         for (const o of ext.decode(EMPTY, this.#rsv & ext.rsvBits, true, this.#options.maxMessageSize - this.#size)) next.push(o);
       }
       chunks = next;
+    }
+    if (messageEnd && chunks.length === 1 && this.#length === 0 && !this.#options.streaming) {
+      // The whole message came out in one piece, a new array the decoders hand over (fflate and
+      // the native codecs make one per output): deliver it as it is, with no copy into the
+      // reassembly buffer. Text is checked and decoded in one pass, as a whole frame's is.
+      const data = chunks[0]!;
+      this.#size += data.length;
+      if (this.#size > this.#options.maxMessageSize) {
+        throw new RemoteProtocolError("MESSAGE_TOO_BIG", "message exceeds the message size limit");
+      }
+      this.#delivered = true;
+      this.#deliverOwned(data, events);
+      return;
     }
     for (let i = 0; i < chunks.length; i++) {
       const chunk = chunks[i]!;

@@ -720,3 +720,71 @@ describe("outgoing frames between two takeOutgoing() calls", () => {
     expect(first!.every((b, i) => i < 2 || b === 0)).toBe(true);
   });
 });
+
+describe("messages an extension decodes", () => {
+  /**
+   * A server with an `x-out` extension (RSV2) that swallows every slice and, at the message's
+   * end, returns `output()`'s arrays: what a decompressor does with a whole message.
+   */
+  function serverWithOutput(output: () => Uint8Array[], options: { maxMessageSize?: number; textAs?: "string" | "bytes" } = {}): ServerConnection {
+    const ext: Extension = {
+      name: "x-out",
+      rsvBits: 0x20,
+      decode: (_data, _rsv, end) => (end ? output() : []),
+      encode: (data) => ({ data, rsv: 0 }),
+      dispose: () => undefined,
+    };
+    const server = new ServerConnection({
+      ...options,
+      extensions: [{ name: "x-out", negotiate: () => ({ response: { name: "x-out", params: [] }, extension: ext }) }],
+    });
+    server.receive(utf8(REQUEST.replace("\r\n\r\n", "\r\nSec-WebSocket-Extensions: x-out\r\n\r\n")));
+    server.accept();
+    server.takeEvents();
+    server.takeOutgoing();
+    return server;
+  }
+  const compressed = (opcode: number, fin = true) => rawFrame(opcode, "zz", { masked: true, rsv: 0x20, fin });
+
+  it("hands a whole message that comes out in one array to the application as that array", () => {
+    const out = utf8("binary out");
+    const [binary] = serverWithOutput(() => [out]).receive(compressed(Opcode.Binary));
+    expect(binary).toEqual({ type: "binary", data: out });
+    expect((binary as { data: Uint8Array }).data).toBe(out);
+    const text = utf8("text out ✓");
+    const [bytes] = serverWithOutput(() => [text], { textAs: "bytes" }).receive(compressed(Opcode.Text));
+    expect((bytes as { data: Uint8Array }).data).toBe(text);
+    expect(serverWithOutput(() => [text]).receive(compressed(Opcode.Text))).toEqual([{ type: "text", data: "text out ✓" }]);
+  });
+
+  it("does the same when the message came in several frames", () => {
+    const out = utf8("from three frames");
+    const server = serverWithOutput(() => [out]);
+    expect(server.receive(compressed(Opcode.Binary, false))).toEqual([]);
+    expect(server.receive(rawFrame(Opcode.Continuation, "zz", { masked: true, fin: false }))).toEqual([]);
+    const [binary] = server.receive(rawFrame(Opcode.Continuation, "zz", { masked: true }));
+    expect((binary as { data: Uint8Array }).data).toBe(out);
+  });
+
+  it("joins a message that comes out in several arrays", () => {
+    const parts = [utf8("one, "), utf8("two, "), utf8("three")];
+    expect(serverWithOutput(() => parts).receive(compressed(Opcode.Text))).toEqual([{ type: "text", data: "one, two, three" }]);
+    const [binary] = serverWithOutput(() => parts).receive(compressed(Opcode.Binary));
+    expect(toHex((binary as { data: Uint8Array }).data)).toBe(toHex(utf8("one, two, three")));
+  });
+
+  it("fails invalid UTF-8 with 1007 whether it comes out in one array or in several", () => {
+    for (const parts of [[hex("61c3")], [hex("61"), hex("c328")], [hex("ed"), hex("a080")]]) {
+      for (const textAs of ["string", "bytes"] as const) {
+        const closed = closedOf(serverWithOutput(() => parts, { textAs }).receive(compressed(Opcode.Text)));
+        expect(closed.code).toBe(1007);
+      }
+    }
+  });
+
+  it("fails a message that comes out longer than maxMessageSize with 1009, even from an extension that ignores its limit", () => {
+    expect(serverWithOutput(() => [new Uint8Array(100)], { maxMessageSize: 100 }).receive(compressed(Opcode.Binary))[0]).toMatchObject({ type: "binary" });
+    expect(closedOf(serverWithOutput(() => [new Uint8Array(101)], { maxMessageSize: 100 }).receive(compressed(Opcode.Binary))).code).toBe(1009);
+    expect(closedOf(serverWithOutput(() => [new Uint8Array(60), new Uint8Array(41)], { maxMessageSize: 100 }).receive(compressed(Opcode.Binary))).code).toBe(1009);
+  });
+});

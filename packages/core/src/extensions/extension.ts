@@ -28,7 +28,9 @@ export interface Extension {
    * Decode a slice of an incoming message whose first frame carried `rsv` (already masked to
    * {@link rsvBits}, never 0). Slices arrive in order and may split frames anywhere; `end` marks
    * the message's last slice. `limit` is how many output bytes the rest of the message may
-   * still produce.
+   * still produce. The returned arrays become the connection's, which may hand them to the
+   * application as they are (a whole message that comes out in one array, and every piece in
+   * streaming mode): return arrays the extension will not write to again.
    * @throws {RemoteProtocolError} `MESSAGE_TOO_BIG` as soon as the output passes `limit`,
    *   `INVALID_COMPRESSED_DATA` on undecodable input.
    */
