@@ -595,17 +595,36 @@ export abstract class Connection {
   #sendShortText(text: string, fin: boolean): void {
     this.#checkCanSend(Opcode.Text);
     const client = this.role === "client";
-    // Room for the encoding under the header its length needs: short text is measured first
-    // (reserving three bytes per character fills runs early and splits batches into more
-    // writes); longer text gets room for the longest encoding, and its bytes are moved up when
-    // the header came out shorter.
-    const most = text.length <= JS_ENCODE_LIMIT ? utf8Length(text) : text.length * 3;
-    const mostHead = headerSize(most, client);
-    const out = this.#reserveRun(mostHead + most);
-    const at = this.#runUsed;
-    const length = encodeUtf8Into(text, out, at + mostHead);
+    // Room for the encoding under the header its length needs. Short text is measured first.
+    // Longer text is tried in what the run has left when that may hold it (one byte per
+    // character at least): reserving the longest encoding, three bytes per character, at a run's
+    // end started a new run for the last message of most batches, so a batch went out as two
+    // buffers. Text that does not fit there gets a new run with room for the longest encoding.
+    let room: number;
+    if (text.length <= JS_ENCODE_LIMIT) {
+      room = utf8Length(text);
+    } else {
+      const left = this.#run.length - this.#runUsed;
+      const fits = left - headerSize(left, client);
+      room = fits >= text.length && fits < text.length * 3 ? fits : text.length * 3;
+    }
+    // The bytes go after the header of one byte per character, and move only when the encoding
+    // turned out long enough for a longer header.
+    const guessHead = headerSize(text.length, client);
+    let roomHead = headerSize(room, client);
+    let out = this.#reserveRun(roomHead + room);
+    let at = this.#runUsed;
+    let length = encodeUtf8Into(text, out, at + guessHead, at + guessHead + room);
+    if (length < 0) {
+      this.#batchBytes -= roomHead + room;
+      room = text.length * 3;
+      roomHead = headerSize(room, client);
+      out = this.#reserveRun(roomHead + room);
+      at = this.#runUsed;
+      length = encodeUtf8Into(text, out, at + guessHead, at + guessHead + room);
+    }
     const head = headerSize(length, client);
-    if (head !== mostHead) out.copyWithin(at + head, at + mostHead, at + mostHead + length);
+    if (head !== guessHead) out.copyWithin(at + head, at + guessHead, at + guessHead + length);
     const opcode = this.#sendingOpcode === 0 ? Opcode.Text : Opcode.Continuation;
     if (client) {
       const key = this.#nextMaskKey();
@@ -616,8 +635,8 @@ export abstract class Connection {
     }
     this.#runUsed = at + head + length;
     this.#outboxBytes += head + length;
-    // The run was reserved for the longest encoding; count what was used.
-    this.#batchBytes -= mostHead + most - (head + length);
+    // Count what was used of the room reserved.
+    this.#batchBytes -= roomHead + room - (head + length);
     this.#sendingOpcode = fin ? 0 : Opcode.Text;
   }
 

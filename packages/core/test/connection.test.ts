@@ -700,6 +700,39 @@ describe("outgoing frames between two takeOutgoing() calls", () => {
     });
   }
 
+  for (const role of ["server", "client"] as const) {
+    it(`go out as one array per batch once batches have shown their size, text of any length (${role})`, () => {
+      const sizes: number[] = [];
+      const allocateOutgoing = (n: number): Uint8Array => {
+        sizes.push(n);
+        return new Uint8Array(n);
+      };
+      const conn = role === "server" ? openServer({ allocateOutgoing }) : openClient({ random: seededRandom(9), allocateOutgoing });
+      const decodeRole = role === "server" ? "server" : "client";
+      // 64 and 1,000 characters take the encoder's path, which reserved three bytes per
+      // character and so started a new array for the last message of each batch.
+      for (const text of ["a".repeat(64), "b".repeat(1000), "short"]) {
+        for (let round = 0; round < 3; round++) {
+          for (let i = 0; i < 16; i++) conn.sendText(text);
+          const out = conn.takeOutgoing();
+          expect(decodeOut(decodeRole, out).map((f) => new TextDecoder().decode(f.payload))).toEqual(Array(16).fill(text));
+          if (round > 0) expect(out.length).toBe(1);
+        }
+      }
+      // The last message needs more than the batch before left room for: it still goes out whole.
+      const texts = [...Array(15).fill("c".repeat(64)), "é".repeat(64)];
+      for (let i = 0; i < 16; i++) conn.sendText("c".repeat(64));
+      conn.takeOutgoing();
+      for (const t of texts) conn.sendText(t);
+      const out = conn.takeOutgoing();
+      expect(out.length).toBe(2);
+      expect(decodeOut(decodeRole, out).map((f) => new TextDecoder().decode(f.payload))).toEqual(texts);
+      // The next batch's array is sized by what that batch used, not by the room it tried first.
+      conn.sendText("d");
+      expect(sizes.at(-1)).toBe(out[0]!.length + out[1]!.length);
+    });
+  }
+
   it("copy the payload at once: the caller may reuse it before takeOutgoing()", () => {
     const server = openServer();
     const buffer = new Uint8Array(100).fill(1);

@@ -422,21 +422,26 @@ export function utf8Length(text: string): number {
 }
 
 /**
- * Encode `text` as UTF-8 into `out` from `start`, where `utf8Length(text)` bytes must be free
- * (`3 * text.length` always suffices: the most UTF-8 a UTF-16 string can take). Same bytes as
- * {@link encodeUtf8} (lone surrogates become U+FFFD), without a new array: a typed array over 64
- * bytes is an off-heap allocation in V8, several times the cost of encoding a short message.
- * @returns the number of bytes written.
+ * Encode `text` as UTF-8 into `out[start..end)`. Same bytes as {@link encodeUtf8} (lone
+ * surrogates become U+FFFD), without a new array: a typed array over 64 bytes is an off-heap
+ * allocation in V8, several times the cost of encoding a short message.
+ * @returns the number of bytes written, or -1 when the encoding does not fit before `end` (bytes
+ *   in the range may then have been written; none outside it ever are).
  */
-export function encodeUtf8Into(text: string, out: Uint8Array, start: number): number {
+export function encodeUtf8Into(text: string, out: Uint8Array, start: number, end: number = out.length): number {
   const n = text.length;
-  if (n > JS_ENCODE_LIMIT) return ENCODER.encodeInto(text, out.subarray(start)).written;
+  if (n > JS_ENCODE_LIMIT) {
+    const { read, written } = ENCODER.encodeInto(text, out.subarray(start, end));
+    return read === n ? written : -1;
+  }
   let p = start;
   for (let i = 0; i < n; i++) {
     let c = text.charCodeAt(i);
     if (c < 0x80) {
+      if (p >= end) return -1;
       out[p++] = c;
     } else if (c < 0x800) {
+      if (p + 2 > end) return -1;
       out[p++] = 0xc0 | (c >> 6);
       out[p++] = 0x80 | (c & 0x3f);
     } else {
@@ -444,6 +449,7 @@ export function encodeUtf8Into(text: string, out: Uint8Array, start: number): nu
         const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
         if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
           // A surrogate pair: one code point of four bytes.
+          if (p + 4 > end) return -1;
           c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
           i++;
           out[p++] = 0xf0 | (c >> 18);
@@ -454,6 +460,7 @@ export function encodeUtf8Into(text: string, out: Uint8Array, start: number): nu
         }
         c = 0xfffd; // a lone surrogate, as TextEncoder encodes it
       }
+      if (p + 3 > end) return -1;
       out[p++] = 0xe0 | (c >> 12);
       out[p++] = 0x80 | ((c >> 6) & 0x3f);
       out[p++] = 0x80 | (c & 0x3f);

@@ -268,5 +268,20 @@ describe("encodeUtf8Into", () => {
     expect(Array.from(out.subarray(start, start + n))).toEqual(Array.from(expected));
     expect(out.subarray(0, start).every((b) => b === 0xee)).toBe(true);
   });
+
+  test.prop([anyText, fc.integer({ min: 0, max: 8 }), fc.integer({ min: -6, max: 6 })])("fits the encoding before `end` or says it cannot, never writing outside the range", (text, start, slack) => {
+    const expected = new TextEncoder().encode(text);
+    const end = start + Math.max(0, expected.length + slack);
+    const out = new Uint8Array(start + 3 * text.length + 16).fill(0xee);
+    const n = encodeUtf8Into(text, out, start, end);
+    if (expected.length <= end - start) {
+      expect(n).toBe(expected.length);
+      expect(Array.from(out.subarray(start, start + n))).toEqual(Array.from(expected));
+    } else {
+      expect(n).toBe(-1);
+    }
+    expect(out.subarray(0, start).every((b) => b === 0xee)).toBe(true);
+    expect(out.subarray(end).every((b) => b === 0xee)).toBe(true);
+  });
 });
 
