@@ -14,7 +14,11 @@
  *   sixteen 1 KiB messages builds one ~16 KiB batch, which with 64 KiB slabs (16 KiB pieces)
  *   was an array of its own, ~28 k `Bun.allocUnsafe` calls a second; echo of 1 KiB text went from
  *   a median of ~205 k to ~225 k msg/s (13 alternating pairs, the new one faster in 12). A
- *   transport whose socket is full copies the piece it holds (see {@link isOutgoingSlab}).
+ *   transport whose socket is full copies the piece it holds (see {@link isOutgoingSlab}), so
+ *   once `write()` returns it holds no piece and releases them ({@link releaseOutgoing}): Bun's
+ *   `socket.write` copies what it takes before returning, and the next batch is built in the
+ *   same bytes instead of the next ones (an allocation-driven collection came every ~8 MB, so
+ *   a new 256 KiB slab every ~250 echoes of 1 KiB made JavaScriptCore's collector run often).
  * - `validateUtf8`: `buffer.isUtf8`, native in Bun (simdutf): ~37 ns for 1 KiB of mixed text
  *   where core's JavaScript loop took ~730 ns on JavaScriptCore.
  * Options the caller set win.
@@ -39,6 +43,14 @@ const allocateFromSlabs = slabAllocator({
 /** Whether `buffer` is one of the default outgoing slabs (shared by every connection). */
 export function isOutgoingSlab(buffer: ArrayBufferLike): boolean {
   return outgoingSlabs.has(buffer);
+}
+
+/**
+ * A piece of the default outgoing slabs that the transport no longer holds (see core's
+ * `SlabAllocator.release`); anything else is ignored.
+ */
+export function releaseOutgoing(piece: Uint8Array): void {
+  allocateFromSlabs.release(piece);
 }
 const validateUtf8 = (bytes: Uint8Array): boolean => isUtf8(bytes);
 

@@ -24,7 +24,7 @@
  */
 import type { Socket, SocketHandler } from "bun";
 import { concatBytes, type Transport, type TransportHandler } from "@wsengine/session";
-import { isOutgoingSlab } from "./defaults.js";
+import { isOutgoingSlab, releaseOutgoing } from "./defaults.js";
 
 // --- types ---
 
@@ -117,6 +117,14 @@ export class BunSocketTransport implements Transport {
   }
 
   write(chunks: readonly Uint8Array[]): boolean {
+    const taken = this.#take(chunks);
+    // Nothing here holds a piece of the outgoing slabs any more (the tail keeps copies): hand
+    // them back, newest first, so that the next batch is built in the same bytes.
+    for (let i = chunks.length - 1; i >= 0; i--) releaseOutgoing(chunks[i]!);
+    return taken;
+  }
+
+  #take(chunks: readonly Uint8Array[]): boolean {
     if (this.#destroyed || this.#closed) return true;
     // The usual batch (core coalesces small frames into one buffer) goes straight to the socket.
     if (chunks.length === 1 && this.#tail.length === 0 && this.#ready) {

@@ -4,6 +4,8 @@
  *    slab (src/transport.ts), so the 256 KiB slab is not kept alive by a stalled connection: the
  *    test writes pieces of the default slab allocator until `write()` returns false, scribbles
  *    over the pieces, and checks that the peer, once it reads, gets the bytes as they were.
+ *    The transport releases each piece once `write()` returns, so the next piece reuses its
+ *    bytes: counted, and the same check shows Bun had copied what it took.
  * 2. Through the whole stack: a raw client upgrades and stops reading, the server sends it 1 KiB
  *    messages until its session holds some back, then the client reads every one, intact.
  * Prints one JSON line.
@@ -18,6 +20,8 @@ export interface Report {
   /** Part 1: bytes written before the transport's socket was full, and how many of them the peer read wrong. */
   readonly transportBytes: number;
   readonly transportCorrupt: number;
+  /** Part 1: pieces built in the same bytes as the piece before them (released by the transport). */
+  readonly transportReused: number;
   /** Messages sent to the stalled client before its socket filled, and how many it then read intact. */
   readonly sent: number;
   /** Bytes the server's session held back when the socket was full (one frame). */
@@ -65,7 +69,7 @@ async function stalledClient(port: number): Promise<{ socket: Socket<undefined>;
 }
 
 // --- 1. the transport alone ---
-async function transportPart(): Promise<{ transportBytes: number; transportCorrupt: number }> {
+async function transportPart(): Promise<{ transportBytes: number; transportCorrupt: number; transportReused: number }> {
   const got: Uint8Array[] = [];
   let peer: Socket<undefined> | null = null;
   const listener = Bun.listen({
@@ -87,8 +91,11 @@ async function transportPart(): Promise<{ transportBytes: number; transportCorru
   const allocate = withBunDefaults<CommonOptions>({}).allocateOutgoing!;
   const pieces: Uint8Array[] = [];
   let written = 0;
+  let reused = 0;
   for (let full = false; !full && written < 64 << 20; ) {
     const piece = allocate(16_384);
+    const last = pieces.at(-1);
+    if (last !== undefined && last.buffer === piece.buffer && last.byteOffset === piece.byteOffset) reused++;
     for (let i = 0; i < piece.length; i++) piece[i] = (written + i) % 251;
     pieces.push(piece);
     written += piece.length;
@@ -108,7 +115,7 @@ async function transportPart(): Promise<{ transportBytes: number; transportCorru
   for (const chunk of got) for (let i = 0; i < chunk.length; i++, at++) if (chunk[i] !== at % 251) corrupt++;
   transport.destroy();
   listener.stop(true);
-  return { transportBytes: written, transportCorrupt: corrupt };
+  return { transportBytes: written, transportCorrupt: corrupt, transportReused: reused };
 }
 const part1 = await transportPart();
 

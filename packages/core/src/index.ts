@@ -38,7 +38,7 @@ export { HeaderList } from "./handshake/headers.js";
 export { computeAcceptKey } from "./handshake/accept-key.js";
 export { pooledRandom } from "./internal/random.js";
 export { slabAllocator } from "./slab-allocator.js";
-export type { SlabAllocatorOptions } from "./slab-allocator.js";
+export type { SlabAllocator, SlabAllocatorOptions } from "./slab-allocator.js";
 export type { RandomSource } from "./internal/random.js";
 export { isValidUtf8, Utf8Validator } from "./internal/utf8.js";
 export {

@@ -25,10 +25,24 @@ export interface SlabAllocatorOptions {
 // (the masking loop's) then starts aligned.
 const ALIGN = 8;
 
+/** An allocator made by {@link slabAllocator}: call it for a piece. */
+export interface SlabAllocator {
+  (size: number): Uint8Array;
+  /**
+   * Say that nothing holds `piece` any more (a transport wrote it out synchronously and kept no
+   * reference): if it is the last piece handed out, the next pieces reuse its bytes, so a server
+   * that writes each batch at once keeps building in the same memory instead of filling slab
+   * after slab. Any other piece is ignored. Releasing a piece that something still reads
+   * corrupts it.
+   */
+  release(piece: Uint8Array): void;
+}
+
 /**
  * An allocator that hands out consecutive pieces of one slab until it is full, then starts
- * another. Pieces never overlap and are never handed out twice, so a piece stays valid for as
- * long as its holder keeps it; the slab is freed when none of its pieces is referenced.
+ * another. Pieces never overlap and are never handed out twice unless released, so a piece stays
+ * valid for as long as its holder keeps it; the slab is freed when none of its pieces is
+ * referenced.
  *
  * Meant for buffers that live briefly, such as frames on their way to a socket: a long-lived
  * piece keeps its whole slab alive, so a connection whose writes stall pins up to a slab per
@@ -41,7 +55,7 @@ const ALIGN = 8;
  * const allocateOutgoing = slabAllocator();
  * const conn = new ServerConnection({ allocateOutgoing });
  */
-export function slabAllocator(options: SlabAllocatorOptions = {}): (size: number) => Uint8Array {
+export function slabAllocator(options: SlabAllocatorOptions = {}): SlabAllocator {
   const slabSize = options.slabSize ?? 64 * 1024;
   const maxPiece = options.maxPiece ?? slabSize >>> 2;
   if (!Number.isSafeInteger(slabSize) || slabSize < 1) throw new RangeError(`slabSize must be a positive integer, got ${slabSize}`);
@@ -51,7 +65,7 @@ export function slabAllocator(options: SlabAllocatorOptions = {}): (size: number
   const make = options.allocate ?? ((size: number): Uint8Array => new Uint8Array(size));
   let slab: Uint8Array | null = null;
   let used = 0;
-  return (size) => {
+  const allocate = (size: number): Uint8Array => {
     if (size > maxPiece) return make(size);
     if (slab === null || used + size > slab.length) {
       slab = make(slabSize);
@@ -60,7 +74,15 @@ export function slabAllocator(options: SlabAllocatorOptions = {}): (size: number
     // subarray, not a Uint8Array constructor: it keeps the slab's class, so Node's sockets get
     // Buffers and need not wrap each piece.
     const piece = slab.subarray(used, used + size);
-    used = (used + size + ALIGN - 1) & ~(ALIGN - 1);
+    used = alignUp(used + size);
     return piece;
   };
+  const release = (piece: Uint8Array): void => {
+    if (slab === null || piece.buffer !== slab.buffer) return;
+    const start = piece.byteOffset - slab.byteOffset;
+    if (start >= 0 && alignUp(start + piece.length) === used) used = start;
+  };
+  return Object.assign(allocate, { release });
 }
+
+const alignUp = (n: number): number => (n + ALIGN - 1) & ~(ALIGN - 1);

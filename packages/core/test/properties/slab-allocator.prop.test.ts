@@ -47,6 +47,50 @@ describe("slabAllocator", () => {
     expect(slabs).toBeLessThanOrEqual(sizes.filter((s) => s <= maxPiece).length);
   });
 
+  it.prop([
+    fc.integer({ min: 8, max: 300 }),
+    fc.array(fc.oneof(fc.record({ allocate: fc.integer({ min: 0, max: 120 }) }), fc.record({ release: fc.nat() })), { maxLength: 80 }),
+  ])("never overlaps a piece still held, and builds the next piece in a released last piece's bytes", (slabSize, steps) => {
+    const allocate = slabAllocator({ slabSize, maxPiece: Math.max(1, slabSize >>> 1) });
+    const held: { piece: Uint8Array; id: number }[] = [];
+    let last: Uint8Array | null = null;
+    let releasedLast: Uint8Array | null = null;
+    let id = 0;
+    for (const step of steps) {
+      if ("allocate" in step) {
+        const piece = allocate(step.allocate);
+        if (releasedLast !== null && piece.length > 0 && piece.length <= releasedLast.length && piece.buffer === releasedLast.buffer) {
+          expect(piece.byteOffset).toBe(releasedLast.byteOffset);
+        }
+        piece.fill(++id & 0xff);
+        held.push({ piece, id });
+        last = piece;
+        releasedLast = null;
+      } else if (held.length > 0) {
+        const { piece } = held.splice(step.release % held.length, 1)[0]!;
+        allocate.release(piece);
+        releasedLast = piece === last && piece.length > 0 ? piece : null;
+      }
+      // What is still held was written by its own holder alone.
+      for (const h of held) expect(h.piece.every((b) => b === (h.id & 0xff))).toBe(true);
+    }
+  });
+
+  it("ignores the release of a piece that is not the last one handed out", () => {
+    const allocate = slabAllocator({ slabSize: 1024 });
+    const first = allocate(16);
+    const second = allocate(16).fill(2);
+    allocate.release(first);
+    const third = allocate(64).fill(3);
+    expect(third.byteOffset).toBeGreaterThanOrEqual(second.byteOffset + 16);
+    expect(second.every((b) => b === 2)).toBe(true);
+    // Released twice, or a piece of another allocator: nothing moves either.
+    allocate.release(third);
+    allocate.release(third);
+    allocate.release(new Uint8Array(64));
+    expect(allocate(8).byteOffset).toBe(third.byteOffset);
+  });
+
   it.prop([fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 64 })])("fills a slab before starting another", (size, count) => {
     let slabs = 0;
     const slabSize = 4096;
