@@ -611,17 +611,19 @@ export abstract class Connection {
     // The bytes go after the header of one byte per character, and move only when the encoding
     // turned out long enough for a longer header.
     const guessHead = headerSize(text.length, client);
-    let roomHead = headerSize(room, client);
-    let out = this.#reserveRun(roomHead + room);
-    let at = this.#runUsed;
-    let length = encodeUtf8Into(text, out, at + guessHead, at + guessHead + room);
-    if (length < 0) {
-      this.#batchBytes -= roomHead + room;
-      room = text.length * 3;
+    let roomHead: number;
+    let out: Uint8Array;
+    let at: number;
+    let length: number;
+    for (;;) {
       roomHead = headerSize(room, client);
       out = this.#reserveRun(roomHead + room);
       at = this.#runUsed;
       length = encodeUtf8Into(text, out, at + guessHead, at + guessHead + room);
+      if (length >= 0) break;
+      // What the run had left was too small: give it back, and take the longest encoding's room.
+      this.#batchBytes -= roomHead + room;
+      room = text.length * 3;
     }
     const head = headerSize(length, client);
     if (head !== guessHead) out.copyWithin(at + head, at + guessHead, at + guessHead + length);

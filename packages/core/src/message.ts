@@ -433,20 +433,14 @@ export class MessageReader {
       // the native codecs make one per output): deliver it as it is, with no copy into the
       // reassembly buffer. Text is checked and decoded in one pass, as a whole frame's is.
       const data = chunks[0]!;
-      this.#size += data.length;
-      if (this.#size > this.#options.maxMessageSize) {
-        throw new RemoteProtocolError("MESSAGE_TOO_BIG", "message exceeds the message size limit");
-      }
+      this.#countDecoded(data.length);
       this.#delivered = true;
       this.#deliverOwned(data, events);
       return;
     }
     for (let i = 0; i < chunks.length; i++) {
       const chunk = chunks[i]!;
-      this.#size += chunk.length;
-      if (this.#size > this.#options.maxMessageSize) {
-        throw new RemoteProtocolError("MESSAGE_TOO_BIG", "message exceeds the message size limit");
-      }
+      this.#countDecoded(chunk.length);
       if (this.#options.streaming) {
         this.#emitFragment(chunk, messageEnd && i === chunks.length - 1, events);
       } else {
@@ -457,6 +451,14 @@ export class MessageReader {
       }
     }
     if (this.#options.streaming && messageEnd && chunks.length === 0) this.#emitFragment(EMPTY, true, events);
+  }
+
+  /** `n` more bytes of the message out of the decoders: the size limit applies to them too. */
+  #countDecoded(n: number): void {
+    this.#size += n;
+    if (this.#size > this.#options.maxMessageSize) {
+      throw new RemoteProtocolError("MESSAGE_TOO_BIG", "message exceeds the message size limit");
+    }
   }
 
   #emitFragment(data: Uint8Array, fin: boolean, events: ConnectionEvent[]): void {
