@@ -6,23 +6,17 @@
  * TLS (test/fresh-chunks.ts), so that a Bun release that starts reusing its read buffer fails here.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { certificateEnv, findRuntime, killChildren, makeCertificate, runArgs, runToExit } from "@wsengine/adapter-suite/node";
+import { certificateEnv, killChildren, makeCertificate } from "@wsengine/adapter-suite/node";
+import { bun, runBunScript } from "./bun-script.js";
 import type { Report } from "./fresh-chunks.js";
 
-const bun = findRuntime("bun");
 if (bun.path === null) console.warn(`[bun] skipping the fresh-chunk check: ${bun.reason}`);
-
-async function run(binary: string): Promise<{ reports: Report[]; exitCode: number | null; stderr: string }> {
-  const { exitCode, stdout, stderr } = await runToExit(binary, runArgs("bun", "packages/bun/test/fresh-chunks.ts"), certificateEnv(makeCertificate()));
-  const reports = stdout.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Report);
-  return { reports, exitCode, stderr };
-}
 
 describe("Bun's socket data chunks are the handler's to keep (adoptInput)", () => {
   afterAll(() => killChildren());
 
   it.skipIf(bun.path === null)("every chunk is a buffer of its own, and Bun never writes into one it handed out", async () => {
-    const { reports, exitCode, stderr } = await run(bun.path!);
+    const { reports, exitCode, stderr } = await runBunScript<Report>("packages/bun/test/fresh-chunks.ts", certificateEnv(makeCertificate()));
     expect(exitCode, stderr).toBe(0);
     expect(reports.map((r) => r.transport)).toEqual(["tcp", "tls"]);
     for (const r of reports) {

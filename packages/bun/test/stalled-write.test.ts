@@ -4,19 +4,19 @@
  * and every message held back reaches the peer intact once it reads.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { findRuntime, killChildren, runArgs, runToExit } from "@wsengine/adapter-suite/node";
+import { killChildren } from "@wsengine/adapter-suite/node";
+import { bun, runBunScript } from "./bun-script.js";
 import type { Report } from "./stalled-write.js";
 
-const bun = findRuntime("bun");
 if (bun.path === null) console.warn(`[bun] skipping the stalled-write check: ${bun.reason}`);
 
 describe("Bun: writes while the peer does not read", () => {
   afterAll(() => killChildren());
 
   it.skipIf(bun.path === null)("the transport holds its own copy of slab pieces and releases the rest, and held-back messages arrive intact", async () => {
-    const { exitCode, stdout, stderr } = await runToExit(bun.path!, runArgs("bun", "packages/bun/test/stalled-write.ts"));
+    const { reports, exitCode, stderr } = await runBunScript<Report>("packages/bun/test/stalled-write.ts");
     expect(exitCode, stderr).toBe(0);
-    const report = JSON.parse(stdout.split("\n").find((line) => line.startsWith("{"))!) as Report;
+    const report = reports[0]!;
     // The socket filled (megabytes on loopback) and the session held a frame back.
     expect(report.transportBytes).toBeGreaterThan(64 * 1024);
     expect(report.held).toBeGreaterThan(0);

@@ -5,19 +5,19 @@
  * the codecs, and a bomb stopped at the limit by the native path.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { findRuntime, killChildren, runArgs, runToExit } from "@wsengine/adapter-suite/node";
+import { killChildren } from "@wsengine/adapter-suite/node";
+import { bun, runBunScript } from "./bun-script.js";
 import type { Report } from "./zlib-deflate.js";
 
-const bun = findRuntime("bun");
 if (bun.path === null) console.warn(`[bun] skipping the node:zlib codec check: ${bun.reason}`);
 
 describe("permessage-deflate through Bun's node:zlib", () => {
   afterAll(() => killChildren());
 
   it.skipIf(bun.path === null)("round-trips with fflate, inflates with zlib, compresses with it from 4 KiB, stops a bomb with 1009", async () => {
-    const { exitCode, stdout, stderr } = await runToExit(bun.path!, runArgs("bun", "packages/bun/test/zlib-deflate.ts"));
+    const { reports, exitCode, stderr } = await runBunScript<Report>("packages/bun/test/zlib-deflate.ts");
     expect(exitCode, stderr).toBe(0);
-    const report = JSON.parse(stdout.split("\n").find((line) => line.startsWith("{"))!) as Report;
+    const report = reports[0]!;
     // 7 sizes each way; the 70,000-byte, 1 MiB and 9,000-byte ones leave Bun compressed by zlib,
     // and all 7 that fflate compressed come back to zlib. The codec runs on reset handles.
     expect(report).toEqual({ messages: 14, mismatches: 0, nativeDeflates: 3, nativeInflates: 7, bomb: "MESSAGE_TOO_BIG", oneShotCalls: 0 });
