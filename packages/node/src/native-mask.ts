@@ -14,6 +14,8 @@ import { type CommonOptions, isValidUtf8, type MaskFunction, maskInto, slabAlloc
 interface BufferUtil {
   /** `output[offset + i] = source[i] ^ mask[i & 3]` for `i < length`. No bounds checks. */
   mask(source: Uint8Array, mask: Uint8Array, output: Uint8Array, offset: number, length: number): void;
+  /** `buffer[i] ^= mask[i & 3]` for all of `buffer`. */
+  unmask(buffer: Uint8Array, mask: Uint8Array): void;
 }
 
 /** Below this many bytes the call into C costs more than core's loop takes (measured ~80 ns vs ~100 ns at 125 B). */
@@ -85,6 +87,12 @@ function load(): MaskFunction | null {
       // bufferutil always starts at key byte 0: hand it the key rotated to this phase.
       for (let i = 0; i < 4; i++) rotated[i] = key[(phase + i) & 3]!;
       k = rotated;
+    }
+    if (src === dst && srcStart === 0 && dstStart === 0 && length === src.length) {
+      // In place over a whole view (how core unmasks adopted input): the two-argument call skips
+      // three of the five argument conversions, ~62 ns against ~79 ns for 1 KiB.
+      util.unmask(src, k);
+      return;
     }
     // bufferutil reads from index 0 of its source: a view of the range, unless src is exactly it.
     const source = srcStart === 0 && length === src.length ? src : new Uint8Array(src.buffer, src.byteOffset + srcStart, length);

@@ -33,6 +33,19 @@ describe("native masking (bufferutil)", () => {
     expect(dst).toEqual(dstExpected);
   });
 
+  fcTest.prop(
+    [fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 0, max: 15 }), fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 1000 }), fc.integer()],
+    { numRuns: 300 },
+  )("unmasks a whole view in place (core's adopted input) as maskInto does, touching nothing around it", (length, at, key, phase, seed) => {
+    const whole = new Uint8Array(length + 32);
+    for (let i = 0; i < whole.length; i++) whole[i] = (seed + i * 131) & 0xff;
+    const expected = whole.slice();
+    maskInto(expected, at, expected, at, length, key, phase);
+    const view = new Uint8Array(whole.buffer, at, length);
+    native!(view, 0, view, 0, length, key, phase);
+    expect(whole).toEqual(expected);
+  });
+
   it("refuses ranges outside either array instead of writing past them", () => {
     const key = new Uint8Array([1, 2, 3, 4]);
     const src = new Uint8Array(4096);
