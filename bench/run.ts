@@ -25,12 +25,10 @@ import type { ServerUnderTest } from "./e2e/servers.js";
 import { benchDir, hasTaskset, spawnPinned } from "./lib/processes.js";
 import { renderMarkdown, renderSvg } from "./lib/report.js";
 import type { E2eRecord, MemoryRecord, Results, WorkerRecord } from "./lib/report.js";
+import { flagValue } from "./lib/args.js";
 
 const argv = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i === -1 ? undefined : argv[i + 1];
-};
+const flag = (name: string): string | undefined => flagValue(argv, name);
 const quick = argv.includes("--quick");
 const only = flag("only");
 const runs = Number(flag("runs") ?? (quick ? 1 : 5));

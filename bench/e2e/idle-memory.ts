@@ -18,12 +18,10 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { benchDir, spawnPinned } from "../lib/processes.js";
 import { SERVERS } from "./servers.js";
+import { flagValue } from "../lib/args.js";
 
 const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : argv[i + 1]!;
-};
+const arg = (name: string, fallback: string): string => flagValue(argv, name) ?? fallback;
 const serverIds = arg("servers", "wsengine-node-js,ws").split(",");
 const connCounts = arg("conns", "1000,10000").split(",").map(Number);
 const runs = Number(arg("runs", "3"));

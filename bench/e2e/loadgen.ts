@@ -26,12 +26,10 @@ import type { Socket } from "node:net";
 import { createInterface } from "node:readline";
 import { constants, deflateRawSync } from "node:zlib";
 import { textPayload } from "../lib/fixtures.js";
+import { flagValue } from "../lib/args.js";
 
 const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : argv[i + 1]!;
-};
+const arg = (name: string, fallback: string): string => flagValue(argv, name) ?? fallback;
 const port = Number(arg("port", "0"));
 const mode = arg("mode", "echo");
 const conns = Number(arg("conns", "50"));

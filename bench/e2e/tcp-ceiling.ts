@@ -10,12 +10,10 @@ import { createInterface } from "node:readline";
 import { connect, createServer } from "node:net";
 import { pinSelf, spawnPinned } from "../lib/processes.js";
 import { serveControl } from "./servers/common.js";
+import { flagValue } from "../lib/args.js";
 
 const argv = process.argv.slice(2);
-const arg = (name: string, fallback: number): number => {
-  const i = argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(argv[i + 1]);
-};
+const arg = (name: string, fallback: number): number => Number(flagValue(argv, name) ?? fallback);
 
 if (argv[0] === "--serve") {
   // The suite's server protocol (servers/common.ts): `ready <port>`, exit when stdin closes.

@@ -6,6 +6,7 @@
  * and exits when stdin closes.
  */
 import { createInterface } from "node:readline";
+import { flagValue } from "../../lib/args.js";
 
 export interface ServerArgs {
   readonly port: number;
@@ -13,10 +14,7 @@ export interface ServerArgs {
 }
 
 export function serverArgs(argv: readonly string[] = process.argv.slice(2)): ServerArgs {
-  const get = (name: string, fallback: string): string => {
-    const i = argv.indexOf(`--${name}`);
-    return i === -1 ? fallback : argv[i + 1]!;
-  };
+  const get = (name: string, fallback: string): string => flagValue(argv, name) ?? fallback;
   return { port: Number(get("port", "0")), deflate: get("deflate", "off") === "on" };
 }
 
