@@ -21,7 +21,7 @@ import { permessageDeflate } from "../../packages/bun/src/zlib-deflate.js";
 import { withBunDefaults } from "../../packages/bun/src/defaults.js";
 import { BunSocketTransport, SOCKET_HANDLERS, type TransportSocket } from "../../packages/bun/src/transport.js";
 import { flagValue } from "../lib/args.js";
-import { payloads } from "../lib/fixtures.js";
+import { chunked, concat, payloads } from "../lib/fixtures.js";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => flagValue(argv, name) ?? fallback;
@@ -32,7 +32,6 @@ const sampleMs = Number(flag("ms", "300"));
 const samples = Number(flag("samples", "5"));
 if (kind !== "text" && kind !== "binary") throw new Error(`--kind text|binary, not ${kind}`);
 
-const READ = 64 * 1024;
 /** Client messages per pass: about 1 MiB of payload, as the in-process parse suite feeds. */
 const count = Math.max(64, Math.ceil((1024 * 1024) / size));
 const noTakeover = { serverNoContextTakeover: true, clientNoContextTakeover: true } as const;
@@ -118,22 +117,14 @@ for (let i = 0; i < count; i++) {
   else client.sendBinary(ps[i % ps.length]!);
   for (const bytes of client.takeOutgoing()) frames.push(bytes.slice());
 }
-let total = 0;
-for (const f of frames) total += f.length;
-const stream = new Uint8Array(total);
-total = 0;
-for (const f of frames) {
-  stream.set(f, total);
-  total += f.length;
-}
-const reads: Uint8Array[] = [];
-for (let at = 0; at < stream.length; at += READ) reads.push(stream.subarray(at, Math.min(stream.length, at + READ)));
+const reads = chunked(concat(frames));
 
 /** One pass: every read, fresh, through the socket handler; checks that every message came back. */
 function pass(): void {
   const before = echoed;
   stub.written = 0;
-  for (const read of reads) SOCKET_HANDLERS.data!(socket, read.slice() as Buffer);
+  // A copy (Buffer's slice() would be a view): core unmasks each read in place.
+  for (const read of reads) SOCKET_HANDLERS.data!(socket, new Uint8Array(read) as Buffer);
   if (echoed - before !== count) throw new Error(`${echoed - before} of ${count} messages echoed`);
   if (stub.written < count * 2) throw new Error(`only ${stub.written} bytes written for ${count} echoes`);
 }

@@ -121,7 +121,8 @@ export function openPair(
   return { client, server };
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
+/** `parts` joined into one new array. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);

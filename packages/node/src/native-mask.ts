@@ -88,14 +88,15 @@ function load(): MaskFunction | null {
       for (let i = 0; i < 4; i++) rotated[i] = key[(phase + i) & 3]!;
       k = rotated;
     }
-    if (src === dst && srcStart === 0 && dstStart === 0 && length === src.length) {
+    const wholeSource = srcStart === 0 && length === src.length;
+    if (wholeSource && src === dst && dstStart === 0) {
       // In place over a whole view (how core unmasks adopted input): the two-argument call skips
       // three of the five argument conversions, ~62 ns against ~79 ns for 1 KiB.
       util.unmask(src, k);
       return;
     }
     // bufferutil reads from index 0 of its source: a view of the range, unless src is exactly it.
-    const source = srcStart === 0 && length === src.length ? src : new Uint8Array(src.buffer, src.byteOffset + srcStart, length);
+    const source = wholeSource ? src : new Uint8Array(src.buffer, src.byteOffset + srcStart, length);
     util.mask(source, k, dst, dstStart, length);
   };
 }
