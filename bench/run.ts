@@ -26,6 +26,7 @@ import { benchDir, hasTaskset, spawnPinned } from "./lib/processes.js";
 import { renderMarkdown, renderSvg } from "./lib/report.js";
 import type { E2eRecord, MemoryRecord, Results, WorkerRecord } from "./lib/report.js";
 import { flagValue } from "./lib/args.js";
+import { allCases, caseKey, SIZES } from "./lib/fixtures.js";
 
 const argv = process.argv.slice(2);
 const flag = (name: string): string | undefined => flagValue(argv, name);
@@ -137,6 +138,60 @@ async function runWorker(script: string, args: readonly string[], env: Record<st
   return out.all.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as WorkerRecord);
 }
 
+const jobLabel = (job: InprocJob): string => `${job.impl}${job.env.WS_NO_BUFFER_UTIL === undefined && !job.impl.startsWith("core") ? "+bufferutil" : ""}`;
+
+/**
+ * One round of a suite in lockstep (see `turns` in lib/measure.ts): every implementation's worker
+ * runs in a process of its own, all alive at once, and each case is measured in all of them back
+ * to back, in an order that rotates with the round and the case, while the others wait blocked on
+ * a read. Records get the round, so that report.ts can pair them.
+ */
+async function runLockstep(jobs: readonly InprocJob[], round: number): Promise<WorkerRecord[]> {
+  const workers = jobs.map((job) => {
+    const child = spawnPinned(0, process.execPath, [...job.nodeFlags, "--import", "tsx", join(benchDir, job.script), ...job.args, "--lockstep", ...(quick ? ["--quick"] : [])], { ...tunedMalloc, ...job.env });
+    return { job, child, io: lines(child), turn: "" };
+  });
+  const failed = (w: (typeof workers)[number], e: unknown): Error => new Error(`${jobLabel(w.job)}: ${(e as Error).message}`);
+  const announce = async (w: (typeof workers)[number]): Promise<void> => {
+    try {
+      w.turn = (await w.io.next("turn ", 10 * 60_000)).slice(5);
+    } catch (e) {
+      throw failed(w, e);
+    }
+  };
+  const order = allCases(SIZES).map(caseKey);
+  const records: WorkerRecord[] = [];
+  let finished = false;
+  try {
+    await Promise.all(workers.map(announce));
+    for (;;) {
+      const live = workers.filter((w) => w.turn !== "-");
+      if (live.length === 0) break;
+      // Workers run the cases in the same order (some skip a few): the earliest one pending is next.
+      const at = Math.min(...live.map((w) => order.indexOf(w.turn)));
+      const key = order[at] ?? live[0]!.turn;
+      for (const w of rotate(live.filter((x) => x.turn === key), round + Math.max(0, at))) {
+        w.child.stdin!.write("go\n");
+        try {
+          records.push({ ...(JSON.parse(await w.io.next("{", 30 * 60_000)) as WorkerRecord), round });
+        } catch (e) {
+          throw failed(w, e);
+        }
+        // Its next turn (or its end) is announced before the next worker starts: it is idle.
+        await announce(w);
+      }
+    }
+    finished = true;
+  } finally {
+    // Workers still waiting for a turn (after an error) read the end of stdin and exit.
+    for (const w of workers) w.child.stdin!.end();
+    const codes = await Promise.all(workers.map((w) => exited(w.child, 10_000)));
+    const bad = codes.findIndex((c) => c !== 0);
+    if (finished && bad !== -1) throw new Error(`${jobLabel(workers[bad]!.job)} exited with ${codes[bad]}: ${workers[bad]!.io.stderr.slice(-10).join("\n")}`);
+  }
+  return records;
+}
+
 interface RunningServer {
   readonly server: ServerUnderTest;
   readonly child: ChildProcess;
@@ -203,6 +258,7 @@ const roundJobs: InprocJob[] = [
     ["ws", {}],
   ].map(([impl, env]) => ({ suite: "encode", script: "inproc/encode.ts", impl: impl as string, args: ["--impl", impl as string, "--samples", "1"], env: env as Record<string, string>, nodeFlags: [] })),
 ];
+const ROUND_SUITES = [...new Set(roundJobs.map((j) => j.suite))];
 const onceJobs: InprocJob[] = [
   { suite: "ceiling", script: "inproc/ceiling.ts", impl: "all", args: ["--samples", String(quick ? 1 : 5)], env: {}, nodeFlags: [] },
   ...(["core", "ws"] as const).flatMap((impl) => [
@@ -322,7 +378,7 @@ async function main(): Promise<void> {
   const memServers = available.filter((s) => s.id !== "ws+bufferutil" && s.id !== "wsengine-node-js");
   const memServersFor = (m: MemoryScenario): ServerUnderTest[] => memServers.filter((s) => m.deflate === "off" || s.deflate !== false);
   totalSteps =
-    (doInproc ? roundJobs.length * runs + onceJobs.length : 0) +
+    (doInproc ? ROUND_SUITES.length * runs + onceJobs.length : 0) +
     (doE2e ? SCENARIOS.reduce((n, sc) => n + runs * available.filter((s) => !sc.deflate || s.deflate !== false).length, 0) + MEMORY.reduce((n, m) => n + m.runs * memServersFor(m).length, 0) : 0);
 
   const results: Results = {
@@ -350,14 +406,13 @@ async function main(): Promise<void> {
 
   if (doInproc) {
     for (let round = 0; round < runs; round++) {
-      for (const job of rotate(roundJobs, round)) {
-        const label = `${job.suite} ${job.impl}${job.env.WS_NO_BUFFER_UTIL === undefined && !job.impl.startsWith("core") ? "+bufferutil" : ""}`;
-        progress(`in-process ${label}, round ${round + 1}/${runs}`);
+      for (const suite of ROUND_SUITES) {
+        progress(`in-process ${suite}, round ${round + 1}/${runs}`);
         try {
-          results.inproc.push(...(await runWorker(job.script, job.args, job.env, job.nodeFlags)));
+          results.inproc.push(...(await runLockstep(roundJobs.filter((j) => j.suite === suite), round)));
         } catch (e) {
-          results.errors.push(`${label}: ${(e as Error).message}`);
-          note(`error: ${label}: ${(e as Error).message}`);
+          results.errors.push(`${suite} round ${round + 1}: ${(e as Error).message}`);
+          note(`error: ${suite} round ${round + 1}: ${(e as Error).message}`);
         }
       }
     }

@@ -4,7 +4,7 @@
  * server role. With compression both compress every message (thresholds 0) with context
  * takeover; ws deflates on zlib's thread pool, so its pass ends when every write callback ran.
  *
- *   tsx inproc/encode.ts --impl core|ws [--quick] [--only KEY]
+ *   tsx inproc/encode.ts --impl core|core+bufferutil|ws [--quick] [--only KEY] [--samples N] [--warmup MS] [--lockstep]
  *
  * The stub models what net.Socket.write does with a string (ws hands unmasked text over as a
  * string and lets the socket encode it): it encodes it with Buffer.from. Buffers cost nothing.
@@ -12,13 +12,14 @@
 import { allCases, caseKey, messagesPerStream, openPair, payloads, SIZES } from "../lib/fixtures.js";
 import type { Case } from "../lib/fixtures.js";
 import { NODE_DEFLATE, requireNodeDefaults } from "../lib/native-mask.js";
-import { budgetFrom, emit, sample, workerArgs } from "../lib/measure.js";
+import { budgetFrom, emit, sample, turns, workerArgs } from "../lib/measure.js";
 import type { Pass } from "../lib/measure.js";
 import { Sender, wsDeflate, wsUsesBufferUtil } from "../lib/ws-internals.js";
 import type { WsSocketLike } from "../lib/ws-internals.js";
 
-const { impl, quick, only } = workerArgs(process.argv.slice(2));
-const budget = budgetFrom(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const { impl, quick, only } = workerArgs(argv);
+const lockstep = turns(argv);
 // `core+bufferutil`: core with what @wsengine/node passes it by default (bufferutil's mask loop,
 // unzeroed buffers, node:zlib for long compressed messages).
 const isCore = impl === "core" || impl === "core+bufferutil";
@@ -85,8 +86,9 @@ function makePass(c: Case, count: number): Pass {
 for (const c of allCases(sizes)) {
   const key = caseKey(c);
   if (only !== null && key !== only) continue;
+  await lockstep.turn(key);
   const count = messagesPerStream(c.size, c.deflate);
-  const passes = await sample(makePass(c, count), budget);
+  const passes = await sample(makePass(c, count), budgetFrom(argv, c.size));
   emit({
     suite: "encode",
     impl: isCore ? impl : `${impl}${wsUsesBufferUtil() ? "+bufferutil" : ""}`,
@@ -96,3 +98,4 @@ for (const c of allCases(sizes)) {
     msgsPerSec: passes.map((p) => p * count),
   });
 }
+lockstep.end();

@@ -3,7 +3,8 @@
  * Connection.receive() and to ws's Receiver. One implementation per process (run.ts starts one
  * for each), so no JIT site is shared between them.
  *
- *   tsx inproc/parse.ts --impl core|core+bufferutil|core-string|ws|ws-string [--quick] [--only 1024/text/masked/plain]
+ *   tsx inproc/parse.ts --impl core|core+bufferutil|core-string|ws|ws-string [--quick]
+ *       [--only 1024/text/masked/plain | --match REGEX] [--samples N] [--warmup MS] [--lockstep]
  *
  * ws's Receiver hands text over as validated bytes (a Buffer), and so do `core` and
  * `core+bufferutil` here (core's `textAs: "bytes"`): like for like. `ws-string` adds the
@@ -15,12 +16,16 @@
 import { allCases, buildStream, caseKey, chunked, openPair, SIZES } from "../lib/fixtures.js";
 import type { Case } from "../lib/fixtures.js";
 import { NODE_DEFLATE, requireNodeDefaults } from "../lib/native-mask.js";
-import { budgetFrom, emit, sample, workerArgs } from "../lib/measure.js";
+import { flagValue } from "../lib/args.js";
+import { budgetFrom, emit, sample, turns, workerArgs } from "../lib/measure.js";
 import type { Pass } from "../lib/measure.js";
 import { Receiver, wsDeflate, wsUsesBufferUtil } from "../lib/ws-internals.js";
 
-const { impl, quick, only } = workerArgs(process.argv.slice(2));
-const budget = budgetFrom(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const { impl, quick, only } = workerArgs(argv);
+const lockstep = turns(argv);
+// --match REGEX: only the cases whose key matches, in their usual order (to study a case after the ones before it).
+const match = flagValue(argv, "match");
 // `core+bufferutil`: core with what @wsengine/node passes it by default (bufferutil's mask loop,
 // unzeroed buffers, buffer.isUtf8, node:zlib for long compressed messages).
 const isCore = impl === "core" || impl === "core+bufferutil" || impl === "core-string";
@@ -99,11 +104,13 @@ function newReceiver(c: Case): InstanceType<typeof Receiver> {
 for (const c of allCases(sizes)) {
   const key = caseKey(c);
   if (only !== null && key !== only) continue;
+  if (match !== undefined && !new RegExp(match).test(key)) continue;
   if ((impl === "ws-string" || impl === "core-string") && c.kind !== "text") continue;
+  await lockstep.turn(key);
   const { bytes, count } = buildStream(c);
   const pristine = chunked(bytes);
   const work = chunked(bytes);
-  const passes = await sample(makePass(c, pristine, work, count), budget);
+  const passes = await sample(makePass(c, pristine, work, count), budgetFrom(argv, c.size));
   // The cost of the input refresh alone, once per case (core's worker only).
   const refresh = quick || impl !== "core" ? [] : await sample(() => {
     for (let i = 0; i < work.length; i++) work[i]!.set(pristine[i]!);
@@ -119,3 +126,4 @@ for (const c of allCases(sizes)) {
     refreshPerSec: refresh.map((p) => p * count),
   });
 }
+lockstep.end();

@@ -21,6 +21,8 @@ export interface WorkerRecord {
   readonly bytesPerMsg?: number[];
   readonly gcMsPerMillionMsgs?: number;
   readonly gcShare?: number;
+  /** The round it was measured in (run.ts adds it to lockstep records: see `pairedRatios`). */
+  readonly round?: number;
 }
 
 export interface E2eRecord {
@@ -126,6 +128,41 @@ function bestPeer(byImpl: Map<string, number[]>, peers: readonly string[]): { im
   return best;
 }
 
+/**
+ * Ours ÷ peer for one in-process case, from the two builds with the best medians (`bestPeer`).
+ * When the records carry rounds (lockstep runs: each case measured in every process back to
+ * back), the ratio is the median of the per-round ratios of the two, which cancels the drift of
+ * the machine's speed from one minute to the next; older results give the ratio of the medians.
+ */
+function inprocRatio(r: Results, suite: string, key: string, byImpl: Map<string, number[]>): { ours: { impl: string; value: number }; peer: { impl: string; value: number }; ratio: number; perRound: number[] } {
+  const ours = bestPeer(byImpl, ["core", "core+bufferutil"]);
+  const peer = bestPeer(byImpl, ["ws", "ws+bufferutil"]);
+  const perRound = pairedRatios(r, suite, key, ours.impl, peer.impl);
+  const ratio = perRound.length > 0 ? med(perRound) : ours.value / peer.value;
+  return { ours, peer, ratio, perRound };
+}
+
+/** `a` ÷ `b` in every round where both measured the case (empty for results without rounds). */
+function pairedRatios(r: Results, suite: string, key: string, a: string, b: string): number[] {
+  const byRound = (impl: string): Map<number, number> => {
+    const m = new Map<number, number>();
+    for (const w of r.inproc) {
+      if (w.suite === suite && w.case === key && w.impl === impl && w.round !== undefined && w.msgsPerSec !== undefined) m.set(w.round, med(w.msgsPerSec));
+    }
+    return m;
+  };
+  const ra = byRound(a);
+  const rb = byRound(b);
+  const out: number[] = [];
+  for (const [round, va] of ra) {
+    const vb = rb.get(round);
+    if (vb !== undefined) out.push(va / vb);
+  }
+  return out;
+}
+
+const perRoundNote = (xs: readonly number[]): string => (xs.length < 2 ? "" : `; per round ${fmtRatio(Math.min(...xs))}–${fmtRatio(Math.max(...xs))}`);
+
 function caseLabel(key: string): string {
   const [size, kind, masked, deflate] = key.split("/");
   return `${sizeLabel(Number(size))} ${kind} ${masked}${deflate === "deflate" ? " deflate" : ""}`;
@@ -167,17 +204,12 @@ export function checks(r: Results): Check[] {
     out.push({ group, label, ratio, need, pass: strict ? ratio > need : ratio >= need, detail });
   };
   const wsPeers = ["ws", "ws+bufferutil"];
-  // Ours is picked the same way: the faster of core alone and core with bufferutil's mask loop.
-  const corePeers = ["core", "core+bufferutil"];
 
   const parse = pooled(r, "parse", "msgsPerSec");
   for (const [key, byImpl] of parse) {
     const [size, , , deflate] = key.split("/");
-    const ours = bestPeer(byImpl, corePeers);
-    const core = ours.value;
-    const peer = bestPeer(byImpl, wsPeers);
-    const ratio = core / peer.value;
-    const detail = `${ours.impl} ${si(core)} msg/s, ${peer.impl} ${si(peer.value)} msg/s`;
+    const { ours, peer, ratio, perRound } = inprocRatio(r, "parse", key, byImpl);
+    const detail = `${ours.impl} ${si(ours.value)} msg/s, ${peer.impl} ${si(peer.value)} msg/s${perRoundNote(perRound)}`;
     if (deflate === "deflate") add("Compression: in-process throughput ≥ ws", `parse ${caseLabel(key)}`, ratio, 1, detail);
     else if (Number(size) <= 1024) add("Core parse ≥ 2× ws Receiver up to 1 KiB", `parse ${caseLabel(key)}`, ratio, 2, detail);
     else if (Number(size) >= 65536) add("Core parse ≥ ws Receiver from 64 KiB", `parse ${caseLabel(key)}`, ratio, 1, detail);
@@ -185,9 +217,8 @@ export function checks(r: Results): Check[] {
   const encode = pooled(r, "encode", "msgsPerSec");
   for (const [key, byImpl] of encode) {
     if (!key.endsWith("/deflate")) continue;
-    const ours = bestPeer(byImpl, corePeers);
-    const peer = bestPeer(byImpl, wsPeers);
-    add("Compression: in-process throughput ≥ ws", `encode ${caseLabel(key)}`, ours.value / peer.value, 1, `${ours.impl} ${si(ours.value)} msg/s, ${peer.impl} ${si(peer.value)} msg/s`);
+    const { ours, peer, ratio, perRound } = inprocRatio(r, "encode", key, byImpl);
+    add("Compression: in-process throughput ≥ ws", `encode ${caseLabel(key)}`, ratio, 1, `${ours.impl} ${si(ours.value)} msg/s, ${peer.impl} ${si(peer.value)} msg/s${perRoundNote(perRound)}`);
   }
   const ceiling = pooled(r, "ceiling", "bytesPerSec");
   for (const [key, byImpl] of ceiling) {
@@ -272,7 +303,7 @@ export function renderMarkdown(r: Results): string {
     L.push(`| ${g} | ${passed}/${gc.length} | ${fmtRatio(worst.ratio)} (${worst.label}; need ${fmtNeed(worst.need)}) | ${passed === gc.length ? "PASS" : "MISS"} |`);
   }
   for (const p of r.pending) L.push(`| ${p.label} vs native | – | – | ${p.reason} |`);
-  L.push("", "Ratios are ours ÷ peer (for memory: peer ÷ ours), so above the need is better. In process, each side is the faster of its two builds: core alone or core with @wsengine/node's defaults (bufferutil's mask loop, unzeroed buffers, buffer.isUtf8, node:zlib for every received compressed message and sent ones from 4 KiB), against ws with or without bufferutil; both sides deliver text as validated bytes. End to end on Node, ours without bufferutil is paired with ws without it, and ours with it (the default when it is installed) with ws with it.", "");
+  L.push("", "Ratios are ours ÷ peer (for memory: peer ÷ ours), so above the need is better. In process, each side is the faster of its two builds: core alone or core with @wsengine/node's defaults (bufferutil's mask loop, unzeroed buffers, buffer.isUtf8, node:zlib for every received compressed message and sent ones from 4 KiB), against ws with or without bufferutil; both sides deliver text as validated bytes; the ratio is the median over the rounds of the two builds' ratio within a round, where they ran the case back to back (results from before lockstep rounds: the ratio of the medians). End to end on Node, ours without bufferutil is paired with ws without it, and ours with it (the default when it is installed) with ws with it.", "");
   L.push("<details><summary>Every check</summary>", "", "| Target | Check | Ratio | Need | Result | Values |", "| --- | --- | --- | --- | --- | --- |");
   for (const c of cs) L.push(`| ${c.group} | ${c.label} | ${fmtRatio(c.ratio)} | ${fmtNeed(c.need)} | ${c.pass ? "PASS" : "MISS"} | ${c.detail} |`);
   L.push("", "</details>", "");
@@ -285,13 +316,13 @@ export function renderMarkdown(r: Results): string {
     L.push(`| --- | ${impls.map(() => "---").join(" | ")} | --- | --- |`);
     for (const [key, byImpl] of data) {
       const size = Number(key.split("/")[0]);
-      const core = bestPeer(byImpl, ["core", "core+bufferutil"]).value;
-      const peer = bestPeer(byImpl, ["ws", "ws+bufferutil"]);
+      const { ours, ratio } = inprocRatio(r, suite, key, byImpl);
+      const core = ours.value;
       const cells = impls.map((i) => {
         const v = byImpl.get(i);
         return v === undefined ? "–" : spread(summarize(v));
       });
-      L.push(`| ${caseLabel(key)} | ${cells.join(" | ")} | ${((core * size) / 1e9).toFixed(2)} | ${fmtRatio(core / peer.value)} |`);
+      L.push(`| ${caseLabel(key)} | ${cells.join(" | ")} | ${((core * size) / 1e9).toFixed(2)} | ${fmtRatio(ratio)} |`);
     }
     L.push("");
   };
