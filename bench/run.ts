@@ -144,9 +144,10 @@ const jobLabel = (job: InprocJob): string => `${job.impl}${job.env.WS_NO_BUFFER_
  * One round of a suite in lockstep (see `turns` in lib/measure.ts): every implementation's worker
  * runs in a process of its own, all alive at once, and each case is measured in all of them back
  * to back, in an order that rotates with the round and the case, while the others wait blocked on
- * a read. Records get the round, so that report.ts can pair them.
+ * a read. Records get the round, so that report.ts can pair them, and go to `records` as they
+ * come: a worker that fails loses the round's later cases, not the ones already measured.
  */
-async function runLockstep(jobs: readonly InprocJob[], round: number): Promise<WorkerRecord[]> {
+async function runLockstep(jobs: readonly InprocJob[], round: number, records: WorkerRecord[]): Promise<void> {
   const workers = jobs.map((job) => {
     const child = spawnPinned(0, process.execPath, [...job.nodeFlags, "--import", "tsx", join(benchDir, job.script), ...job.args, "--lockstep", ...(quick ? ["--quick"] : [])], { ...tunedMalloc, ...job.env });
     return { job, child, io: lines(child), turn: "" };
@@ -160,7 +161,6 @@ async function runLockstep(jobs: readonly InprocJob[], round: number): Promise<W
     }
   };
   const order = allCases(SIZES).map(caseKey);
-  const records: WorkerRecord[] = [];
   let finished = false;
   try {
     await Promise.all(workers.map(announce));
@@ -189,7 +189,6 @@ async function runLockstep(jobs: readonly InprocJob[], round: number): Promise<W
     const bad = codes.findIndex((c) => c !== 0);
     if (finished && bad !== -1) throw new Error(`${jobLabel(workers[bad]!.job)} exited with ${codes[bad]}: ${workers[bad]!.io.stderr.slice(-10).join("\n")}`);
   }
-  return records;
 }
 
 interface RunningServer {
@@ -409,7 +408,7 @@ async function main(): Promise<void> {
       for (const suite of ROUND_SUITES) {
         progress(`in-process ${suite}, round ${round + 1}/${runs}`);
         try {
-          results.inproc.push(...(await runLockstep(roundJobs.filter((j) => j.suite === suite), round)));
+          await runLockstep(roundJobs.filter((j) => j.suite === suite), round, results.inproc);
         } catch (e) {
           results.errors.push(`${suite} round ${round + 1}: ${(e as Error).message}`);
           note(`error: ${suite} round ${round + 1}: ${(e as Error).message}`);
