@@ -25,7 +25,8 @@ const argv = process.argv.slice(2);
 const { impl, quick, only } = workerArgs(argv);
 const lockstep = turns(argv);
 // --match REGEX: only the cases whose key matches, in their usual order (to study a case after the ones before it).
-const match = flagValue(argv, "match");
+const matchFlag = flagValue(argv, "match");
+const match = matchFlag === undefined ? null : new RegExp(matchFlag);
 // `core+bufferutil`: core with what @wsengine/node passes it by default (bufferutil's mask loop,
 // unzeroed buffers, buffer.isUtf8, node:zlib for long compressed messages).
 const isCore = impl === "core" || impl === "core+bufferutil" || impl === "core-string";
@@ -104,7 +105,7 @@ function newReceiver(c: Case): InstanceType<typeof Receiver> {
 for (const c of allCases(sizes)) {
   const key = caseKey(c);
   if (only !== null && key !== only) continue;
-  if (match !== undefined && !new RegExp(match).test(key)) continue;
+  if (match !== null && !match.test(key)) continue;
   if ((impl === "ws-string" || impl === "core-string") && c.kind !== "text") continue;
   await lockstep.turn(key);
   const { bytes, count } = buildStream(c);

@@ -66,16 +66,7 @@ async function loop(pass: Pass, ms: number): Promise<{ passes: number; ms: numbe
 
 /** Parse the common CLI flags of a worker. */
 export function workerArgs(argv: readonly string[]): { impl: string; quick: boolean; only: string | null } {
-  let impl = "core";
-  let quick = false;
-  let only: string | null = null;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "--impl") impl = argv[++i]!;
-    else if (a === "--quick") quick = true;
-    else if (a === "--only") only = argv[++i]!;
-  }
-  return { impl, quick, only };
+  return { impl: flagValue(argv, "impl") ?? "core", quick: argv.includes("--quick"), only: flagValue(argv, "only") ?? null };
 }
 
 /**
