@@ -241,6 +241,17 @@ interface InprocJob {
 }
 
 const NO_BU = { WS_NO_BUFFER_UTIL: "1" };
+/**
+ * V8 frees dead ArrayBuffers' memory on a background thread after each scavenge. A worker
+ * pinned to one core leaves that thread waiting for the core, so the dead message buffers still
+ * count as external memory when the next scavenge asks whether to start marking; with 1 MiB
+ * messages it does every time, and the process settles into a mark-compact every 10-20 ms. Which
+ * process falls into that loop is a scheduling race (core's in three of four runs of the
+ * uncompressed parse cases, ws's in none; with a 64 MiB live heap both fell). Sweeping on the
+ * main thread, right after the collection, takes the race away for every implementation alike:
+ * ws's numbers did not move with it, and neither implementation fell in three runs each.
+ */
+const THROUGHPUT_FLAGS: readonly string[] = ["--no-concurrent-array-buffer-sweeping"];
 const roundJobs: InprocJob[] = [
   ...[
     ["core", {}],
@@ -249,17 +260,17 @@ const roundJobs: InprocJob[] = [
     ["ws", {}],
     ["ws-string", NO_BU],
     ["core-string", {}],
-  ].map(([impl, env]) => ({ suite: "parse", script: "inproc/parse.ts", impl: impl as string, args: ["--impl", impl as string, "--samples", "1"], env: env as Record<string, string>, nodeFlags: [] })),
+  ].map(([impl, env]) => ({ suite: "parse", script: "inproc/parse.ts", impl: impl as string, args: ["--impl", impl as string, "--samples", "1"], env: env as Record<string, string>, nodeFlags: THROUGHPUT_FLAGS })),
   ...[
     ["core", {}],
     ["core+bufferutil", {}],
     ["ws", NO_BU],
     ["ws", {}],
-  ].map(([impl, env]) => ({ suite: "encode", script: "inproc/encode.ts", impl: impl as string, args: ["--impl", impl as string, "--samples", "1"], env: env as Record<string, string>, nodeFlags: [] })),
+  ].map(([impl, env]) => ({ suite: "encode", script: "inproc/encode.ts", impl: impl as string, args: ["--impl", impl as string, "--samples", "1"], env: env as Record<string, string>, nodeFlags: THROUGHPUT_FLAGS })),
 ];
 const ROUND_SUITES = [...new Set(roundJobs.map((j) => j.suite))];
 const onceJobs: InprocJob[] = [
-  { suite: "ceiling", script: "inproc/ceiling.ts", impl: "all", args: ["--samples", String(quick ? 1 : 5)], env: {}, nodeFlags: [] },
+  { suite: "ceiling", script: "inproc/ceiling.ts", impl: "all", args: ["--samples", String(quick ? 1 : 5)], env: {}, nodeFlags: THROUGHPUT_FLAGS },
   ...(["core", "ws"] as const).flatMap((impl) => [
     { suite: "alloc", script: "inproc/alloc.ts", impl, args: ["--impl", impl, "--mode", "bytes"], env: NO_BU, nodeFlags: ["--expose-gc", "--min-semi-space-size=64", "--max-semi-space-size=64"] },
     { suite: "alloc", script: "inproc/alloc.ts", impl, args: ["--impl", impl, "--mode", "gc"], env: NO_BU, nodeFlags: ["--expose-gc"] },
@@ -389,6 +400,7 @@ async function main(): Promise<void> {
       warmupMs: warmup,
       machine: machine(),
       inprocMalloc: glibcTunables,
+      inprocNodeFlags: [...THROUGHPUT_FLAGS],
       e2eMalloc: glibcTunables,
       versions: { ws: version("ws"), bufferutil: version("bufferutil") },
       load: { start: loadavg(), end: [] },
