@@ -128,13 +128,18 @@ function exited(child: ChildProcess, timeoutMs: number): Promise<number | null> 
 const glibcTunables = process.env.GLIBC_TUNABLES ?? "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432";
 const tunedMalloc: Readonly<Record<string, string>> = { GLIBC_TUNABLES: glibcTunables };
 
+/** An in-process job's worker, pinned to core 0, with its Node flags, the tuned malloc and `extra` arguments. */
+function spawnWorker(job: InprocJob, extra: readonly string[] = []): ChildProcess {
+  return spawnPinned(0, process.execPath, [...job.nodeFlags, "--import", "tsx", join(benchDir, job.script), ...job.args, ...extra, ...(quick ? ["--quick"] : [])], { ...tunedMalloc, ...job.env });
+}
+
 /** Run a worker to completion; returns its JSON lines. */
-async function runWorker(script: string, args: readonly string[], env: Record<string, string> = {}, nodeFlags: readonly string[] = []): Promise<WorkerRecord[]> {
-  const child = spawnPinned(0, process.execPath, [...nodeFlags, "--import", "tsx", join(benchDir, script), ...args, ...(quick ? ["--quick"] : [])], { ...tunedMalloc, ...env });
+async function runWorker(job: InprocJob): Promise<WorkerRecord[]> {
+  const child = spawnWorker(job);
   child.stdin!.end();
   const out = lines(child);
   const code = await exited(child, 30 * 60_000);
-  if (code !== 0) throw new Error(`${script} ${args.join(" ")} failed (${code}): ${out.stderr.slice(-10).join("\n")}`);
+  if (code !== 0) throw new Error(`${job.script} ${job.args.join(" ")} failed (${code}): ${out.stderr.slice(-10).join("\n")}`);
   return out.all.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as WorkerRecord);
 }
 
@@ -149,7 +154,7 @@ const jobLabel = (job: InprocJob): string => `${job.impl}${job.env.WS_NO_BUFFER_
  */
 async function runLockstep(jobs: readonly InprocJob[], round: number, records: WorkerRecord[]): Promise<void> {
   const workers = jobs.map((job) => {
-    const child = spawnPinned(0, process.execPath, [...job.nodeFlags, "--import", "tsx", join(benchDir, job.script), ...job.args, "--lockstep", ...(quick ? ["--quick"] : [])], { ...tunedMalloc, ...job.env });
+    const child = spawnWorker(job, ["--lockstep"]);
     return { job, child, io: lines(child), turn: "" };
   });
   const failed = (w: (typeof workers)[number], e: unknown): Error => new Error(`${jobLabel(w.job)}: ${(e as Error).message}`);
@@ -244,12 +249,11 @@ const NO_BU = { WS_NO_BUFFER_UTIL: "1" };
 /**
  * V8 frees dead ArrayBuffers' memory on a background thread after each scavenge. A worker
  * pinned to one core leaves that thread waiting for the core, so the dead message buffers still
- * count as external memory when the next scavenge asks whether to start marking; with 1 MiB
- * messages it does every time, and the process settles into a mark-compact every 10-20 ms. Which
- * process falls into that loop is a scheduling race (core's in three of four runs of the
- * uncompressed parse cases, ws's in none; with a 64 MiB live heap both fell). Sweeping on the
- * main thread, right after the collection, takes the race away for every implementation alike:
- * ws's numbers did not move with it, and neither implementation fell in three runs each.
+ * count as external memory when the next scavenge asks whether to start marking; with large
+ * messages it does every time, and the process settles into a mark-compact every 10-20 ms.
+ * Which process falls into that loop is a scheduling race; sweeping on the main thread, right
+ * after the collection, takes it away for every implementation alike (measurements: bench/README.md,
+ * Method, "V8's array-buffer sweeping").
  */
 const THROUGHPUT_FLAGS: readonly string[] = ["--no-concurrent-array-buffer-sweeping"];
 const roundJobs: InprocJob[] = [
@@ -430,7 +434,7 @@ async function main(): Promise<void> {
     for (const job of onceJobs) {
       progress(`in-process ${job.suite} ${job.impl} ${job.args.join(" ")}`);
       try {
-        results.inproc.push(...(await runWorker(job.script, job.args, job.env, job.nodeFlags)));
+        results.inproc.push(...(await runWorker(job)));
       } catch (e) {
         results.errors.push(`${job.suite} ${job.impl}: ${(e as Error).message}`);
         note(`error: ${job.suite}: ${(e as Error).message}`);
