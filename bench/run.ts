@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { SERVERS } from "./e2e/servers.js";
 import type { ServerUnderTest } from "./e2e/servers.js";
-import { benchDir, hasTaskset, spawnPinned } from "./lib/processes.js";
+import { benchDir, hasTaskset, spawnPinned, treeCpuSeconds } from "./lib/processes.js";
 import { renderMarkdown, renderSvg } from "./lib/report.js";
 import type { E2eRecord, MemoryRecord, Results, WorkerRecord } from "./lib/report.js";
 import { flagValue } from "./lib/args.js";
@@ -222,13 +222,25 @@ async function serverMemory(s: RunningServer): Promise<{ rss: number; heapUsed: 
   return JSON.parse(line.slice(4)) as { rss: number; heapUsed: number; external: number; arrayBuffers: number };
 }
 
-async function loadgen(port: number, args: readonly string[], timeoutMs: number): Promise<Record<string, number | string>> {
-  const child = spawnPinned(1, process.execPath, ["--import", "tsx", join(benchDir, "e2e/loadgen.ts"), "--port", String(port), ...args], tunedMalloc);
+/**
+ * One load generator run against `server`; its result, plus `serverCpu`: the server's CPU time over
+ * the generator's timed window as a share of one core (near 1: the server set the pace).
+ */
+async function loadgen(server: RunningServer, args: readonly string[], timeoutMs: number): Promise<Record<string, number | string>> {
+  const child = spawnPinned(1, process.execPath, ["--import", "tsx", join(benchDir, "e2e/loadgen.ts"), "--port", String(server.port), ...args], tunedMalloc);
   child.stdin!.end();
   const io = lines(child);
+  const pid = server.child.pid;
+  const cpuAt = async (line: string): Promise<readonly [cpu: number | null, ms: number]> => {
+    await io.next(line, timeoutMs);
+    return [pid === undefined ? null : treeCpuSeconds(pid), performance.now()];
+  };
+  const [cpu0, t0] = await cpuAt("window open");
+  const [cpu1, t1] = await cpuAt("window close");
   const line = await io.next("result ", timeoutMs);
   await exited(child, 5000);
-  return JSON.parse(line.slice(7)) as Record<string, number | string>;
+  const result = JSON.parse(line.slice(7)) as Record<string, number | string>;
+  return cpu0 === null || cpu1 === null ? result : { ...result, serverCpu: ((cpu1 - cpu0) * 1000) / (t1 - t0) };
 }
 
 const rotate = <T>(xs: readonly T[], by: number): T[] => xs.map((_, i) => xs[(i + by) % xs.length]!);
@@ -309,7 +321,10 @@ interface MemoryScenario {
 }
 const memConns = quick ? 200 : 1000;
 const MEMORY: MemoryScenario[] = [
-  { id: `idle-${memConns}`, title: `${memConns} idle connections`, conns: memConns, deflate: "off", runs: quick ? 1 : 3 },
+  // Seven runs, not three: 1,000 connections grow a ~80 MB server by only 5-10 MB, and in single
+  // runs the young generation's touched pages (+3.4-4.4 MB) and malloc's share (-0.8 to +3.6 MB)
+  // move that by up to ±2 KiB per connection on either server (bench/README, Method).
+  { id: `idle-${memConns}`, title: `${memConns} idle connections`, conns: memConns, deflate: "off", runs: quick ? 1 : 7 },
   ...(quick ? [] : [{ id: "idle-10000", title: "10,000 idle connections", conns: 10_000, deflate: "off" as const, runs: 2 }]),
   ...(["takeover", "server-no", "client-no", "both-no"] as const).map((mode) => ({
     id: `idle-${memConns}-deflate-${mode}`,
@@ -452,7 +467,7 @@ async function main(): Promise<void> {
           for (const s of rotate(running, run)) {
             progress(`e2e ${scenario.id} ${s.server.id}, run ${run + 1}/${runs}`);
             try {
-              const r = await loadgen(s.port, [...scenario.args, "--duration", `${duration}`, "--warmup", `${warmup}`], duration + warmup + 60_000);
+              const r = await loadgen(s, [...scenario.args, "--duration", `${duration}`, "--warmup", `${warmup}`], duration + warmup + 60_000);
               results.e2e.push({ scenario: scenario.id, title: scenario.title, unit: scenario.unit, server: s.server.id, run, value: Number(r[scenario.metric]), raw: r } satisfies E2eRecord);
             } catch (e) {
               results.errors.push(`${scenario.id} ${s.server.id}: ${(e as Error).message}`);

@@ -5,10 +5,11 @@
  * pinned to core 0 and the generator to core 1, repeated with the server order rotating.
  *
  *   npx tsx bench/e2e/idle-memory.ts [--servers wsengine-node-js,ws] [--conns 1000,10000] [--runs 3]
- *                                    [--snapshot DIR]
+ *                                    [--snapshot DIR] [--spaces]
  *
  * Prints per connection: RSS growth, heapUsed growth, and heapUsed + external (run.ts's
- * `heapPerConn`). With `--snapshot DIR` a Node server also writes a V8 heap snapshot into DIR
+ * `heapPerConn`). With `--spaces` (V8 servers) also how much of the RSS growth each V8 space's
+ * resident pages took, and the rest (malloc and everything else outside V8's heap). With `--snapshot DIR` a Node server also writes a V8 heap snapshot into DIR
  * before and after the connections open (`--heapsnapshot-signal`), to see what each connection
  * retains and who holds it (diff the two in Chrome DevTools' Comparison view).
  */
@@ -26,12 +27,15 @@ const serverIds = arg("servers", "wsengine-node-js,ws").split(",");
 const connCounts = arg("conns", "1000,10000").split(",").map(Number);
 const runs = Number(arg("runs", "3"));
 const snapshotDir = argv.includes("--snapshot") ? resolve(arg("snapshot", "snapshots")) : null;
+const spaces = argv.includes("--spaces");
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Memory {
   readonly rss: number;
   readonly heapUsed: number;
   readonly external: number;
+  /** Resident bytes of each V8 space, with --spaces. */
+  readonly spaces?: Readonly<Record<string, number>>;
 }
 
 /** Resolves with the first stdout line starting with `prefix` that was not taken yet. */
@@ -60,7 +64,7 @@ async function measure(id: string, conns: number): Promise<{ rss: number; heap: 
   if (dir !== null) mkdirSync(dir, { recursive: true });
   // Node servers start with --expose-gc; the snapshot flags go right after it.
   const args = dir === null || c.args[0] !== "--expose-gc" ? [...c.args] : ["--expose-gc", "--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${dir}`, ...c.args.slice(1)];
-  const child = spawnPinned(0, c.command, args, c.env ?? {}, "inherit");
+  const child = spawnPinned(0, c.command, args, { ...c.env, ...(spaces ? { BENCH_V8_SPACES: "1" } : {}) }, "inherit");
   const next = lineReader(child);
   const port = Number((await next("ready ")).split(" ")[1]);
   const memory = async (): Promise<Memory> => {
@@ -84,6 +88,11 @@ async function measure(id: string, conns: number): Promise<{ rss: number; heap: 
   await exited(loadgen);
   child.stdin!.end();
   await exited(child);
+  if (after.spaces !== undefined && before.spaces !== undefined) {
+    const grew = Object.keys(after.spaces).map((name) => [name, after.spaces![name]! - (before.spaces![name] ?? 0)] as const).filter(([, d]) => d !== 0);
+    const rest = after.rss - before.rss - grew.reduce((sum, [, d]) => sum + d, 0);
+    console.log(`${id.padEnd(18)} RSS growth by place: ${[...grew, ["rest", rest] as const].map(([name, d]) => `${name} ${(d / 1048576).toFixed(2)} MiB`).join(", ")}`);
+  }
   return {
     rss: (after.rss - before.rss) / conns,
     heap: (after.heapUsed - before.heapUsed) / conns,

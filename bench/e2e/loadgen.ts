@@ -9,7 +9,8 @@
  *            each keeping up to D messages in flight (pipelined, refilled D/4 at a time); reports
  *            messages/s and the latency of each message from its write to its echo (p50, p99).
  * Every timed mode also reports `loadgenCpu`, the generator's own CPU use as a share of its
- * core: near 1 means the generator, not the server, set the pace.
+ * core: near 1 means the generator, not the server, set the pace. It prints `window open` and
+ * `window close` around the timed span, for the orchestrator to read the server's CPU time.
  * stream     --size S --depth D: one connection, D large binary messages in flight; MB/s echoed.
  * handshake  --conns C: C concurrent clients, each connecting, upgrading (until the 101 is read)
  *            and closing, over and over; handshakes/s.
@@ -186,10 +187,26 @@ function percentile(sorted: Float64Array, q: number): number {
   return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-/** CPU time of this process over a window, as a share of one core: near 1, the generator is the bottleneck. */
-function cpuShare(start: NodeJS.CpuUsage, ms: number): number {
-  const d = process.cpuUsage(start);
-  return (d.user + d.system) / 1000 / ms;
+interface TimedWindow {
+  readonly t0: number;
+  readonly cpu0: NodeJS.CpuUsage;
+}
+
+/**
+ * Opens the timed window. `window open` and `window close` on stdout let the orchestrator read the
+ * server's CPU time over the same span (run.ts reports both shares).
+ */
+function openWindow(): TimedWindow {
+  process.stdout.write("window open\n");
+  return { t0: performance.now(), cpu0: process.cpuUsage() };
+}
+
+/** Closes it: its length, and this process's CPU time over it as a share of one core (near 1: the generator set the pace). */
+function closeWindow(w: TimedWindow): { ms: number; loadgenCpu: number } {
+  const ms = performance.now() - w.t0;
+  const d = process.cpuUsage(w.cpu0);
+  process.stdout.write("window close\n");
+  return { ms, loadgenCpu: (d.user + d.system) / 1000 / ms };
 }
 
 async function echo(): Promise<void> {
@@ -244,12 +261,10 @@ async function echo(): Promise<void> {
   }
   await new Promise((r) => setTimeout(r, warmup));
   counting = true;
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
+  const window = openWindow();
   await new Promise((r) => setTimeout(r, duration));
   counting = false;
-  const elapsed = performance.now() - t0;
-  const loadgenCpu = cpuShare(cpu0, elapsed);
+  const { ms: elapsed, loadgenCpu } = closeWindow(window);
   stopped = true;
   for (const { socket } of sockets) socket.destroy();
   const lat = latencies.subarray(0, nLat).sort();
@@ -271,11 +286,10 @@ async function stream(): Promise<void> {
   await new Promise((r) => setTimeout(r, warmup));
   const b0 = counter.payloadBytes;
   const m0 = counter.messages;
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
+  const window = openWindow();
   await new Promise((r) => setTimeout(r, duration));
-  const loadgenCpu = cpuShare(cpu0, performance.now() - t0);
-  const elapsed = (performance.now() - t0) / 1000;
+  const { ms, loadgenCpu } = closeWindow(window);
+  const elapsed = ms / 1000;
   const payload = counter.payloadBytes - b0;
   stopped = true;
   socket.destroy();
@@ -303,12 +317,11 @@ async function handshake(): Promise<void> {
   const workers = Array.from({ length: conns }, worker);
   await new Promise((r) => setTimeout(r, warmup));
   counting = true;
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
+  const window = openWindow();
   await new Promise((r) => setTimeout(r, duration));
   counting = false;
-  const loadgenCpu = cpuShare(cpu0, performance.now() - t0);
-  const elapsed = (performance.now() - t0) / 1000;
+  const { ms, loadgenCpu } = closeWindow(window);
+  const elapsed = ms / 1000;
   stop = true;
   await Promise.all(workers);
   result({ mode, conns, handshakes: done, failed, seconds: elapsed, perSec: done / elapsed, loadgenCpu });

@@ -1,5 +1,6 @@
 /** Child processes pinned to cores: the server under test on core 0, the load on core 1. */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -31,4 +32,50 @@ export function spawnPinned(
 /** Pin this process to `core` (when taskset exists). */
 export function pinSelf(core: number): void {
   if (hasTaskset) execFileSync("taskset", ["-p", "-c", String(core), String(process.pid)], { stdio: "ignore" });
+}
+
+/** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`; 100 on Linux where getconf is missing). */
+const clockTicks: number = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU seconds (user + system) used so far by `pid` and every process below it, from /proc; null
+ * where there is no /proc. The tree counts because the npm `deno` and `bun` commands are Node
+ * scripts that run the real binary as a child.
+ */
+export function treeCpuSeconds(pid: number): number | null {
+  const ticks = (p: number): number => {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${p}/stat`, "utf8");
+    } catch {
+      return 0; // exited meanwhile
+    }
+    // Fields after the parenthesised command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    let total = Number(fields[11]) + Number(fields[12]);
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${p}/task`);
+    } catch {
+      return total;
+    }
+    for (const task of tasks) {
+      let children = "";
+      try {
+        children = readFileSync(`/proc/${p}/task/${task}/children`, "utf8");
+      } catch {
+        continue;
+      }
+      for (const child of children.split(" ")) if (child !== "") total += ticks(Number(child));
+    }
+    return total;
+  };
+  if (!existsSync(`/proc/${pid}/stat`)) return null;
+  return ticks(pid) / clockTicks;
 }

@@ -362,7 +362,13 @@ export function renderMarkdown(r: Results): string {
 
   const e2e = e2eMedians(r);
   if (e2e.size > 0) {
-    L.push("## End to end (127.0.0.1, server on core 0, load generator on core 1)", "", "| Scenario | Server | Result | p50 / p99 latency (ms) | wsengine ÷ this |", "| --- | --- | --- | --- | --- |");
+    L.push(
+      "## End to end (127.0.0.1, server on core 0, load generator on core 1)",
+      "",
+      "CPU: each process's CPU time over the timed window as a share of its core (median of the runs); whichever is near 1 set the pace.",
+      "",
+    );
+    L.push("| Scenario | Server | Result | p50 / p99 latency (ms) | CPU: server / generator | wsengine ÷ this |", "| --- | --- | --- | --- | --- | --- |");
     for (const [scenario, byServer] of e2e) {
       const first = r.e2e.find((e) => e.scenario === scenario)!;
       for (const [server, s] of byServer) {
@@ -371,7 +377,11 @@ export function renderMarkdown(r: Results): string {
         const p50 = rows.map((e) => Number(e.raw.p50ms)).filter(Number.isFinite);
         const p99 = rows.map((e) => Number(e.raw.p99ms)).filter(Number.isFinite);
         const lat = p50.length > 0 ? `${med(p50).toFixed(2)} / ${med(p99).toFixed(2)}` : "–";
-        L.push(`| ${first.title} | ${LABELS[server] ?? server} | ${spread(s)} ${first.unit} | ${lat} | ${server.startsWith("wsengine") || ours === undefined ? "" : fmtRatio(ours.median / s.median)} |`);
+        const share = (key: string): string => {
+          const v = rows.map((e) => Number(e.raw[key])).filter(Number.isFinite);
+          return v.length > 0 ? med(v).toFixed(2) : "–";
+        };
+        L.push(`| ${first.title} | ${LABELS[server] ?? server} | ${spread(s)} ${first.unit} | ${lat} | ${share("serverCpu")} / ${share("loadgenCpu")} | ${server.startsWith("wsengine") || ours === undefined ? "" : fmtRatio(ours.median / s.median)} |`);
       }
     }
     L.push("");

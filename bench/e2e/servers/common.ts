@@ -6,6 +6,7 @@
  * and exits when stdin closes.
  */
 import { createInterface } from "node:readline";
+import { getHeapSpaceStatistics } from "node:v8";
 import { flagValue } from "../../lib/args.js";
 
 export interface ServerArgs {
@@ -30,7 +31,9 @@ export function serveControl(port: number, onExit: () => void): void {
         gc();
       }
       const m = process.memoryUsage();
-      process.stdout.write(`mem ${JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers })}\n`);
+      // e2e/idle-memory.ts --spaces: each V8 space's resident size too, to see where RSS went.
+      const spaces = process.env.BENCH_V8_SPACES === "1" ? { spaces: Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.physical_space_size])) } : {};
+      process.stdout.write(`mem ${JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, ...spaces })}\n`);
     }
   });
   rl.on("close", () => {
