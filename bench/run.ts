@@ -321,9 +321,9 @@ interface MemoryScenario {
 }
 const memConns = quick ? 200 : 1000;
 const MEMORY: MemoryScenario[] = [
-  // Seven runs, not three: 1,000 connections grow a ~80 MB server by only 5-10 MB, and in single
-  // runs the young generation's touched pages (+3.4-4.4 MB) and malloc's share (-0.8 to +3.6 MB)
-  // move that by up to ±2 KiB per connection on either server (bench/README, Method).
+  // Seven runs, not three: 1,000 connections grow a ~80 MiB server by only 5-10 MiB, and in
+  // single runs the young generation's touched pages (+3.3-4.3 MiB) and malloc's share (-0.8 to
+  // +3.5 MiB) move that by up to ±2 KiB per connection on either server (bench/README, Method).
   { id: `idle-${memConns}`, title: `${memConns} idle connections`, conns: memConns, deflate: "off", runs: quick ? 1 : 7 },
   ...(quick ? [] : [{ id: "idle-10000", title: "10,000 idle connections", conns: 10_000, deflate: "off" as const, runs: 2 }]),
   ...(["takeover", "server-no", "client-no", "both-no"] as const).map((mode) => ({
