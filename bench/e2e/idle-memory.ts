@@ -9,9 +9,10 @@
  *
  * Prints per connection: RSS growth, heapUsed growth, and heapUsed + external (run.ts's
  * `heapPerConn`). With `--spaces` (V8 servers) also how much of the RSS growth each V8 space's
- * resident pages took, and the rest (malloc and everything else outside V8's heap). With `--snapshot DIR` a Node server also writes a V8 heap snapshot into DIR
- * before and after the connections open (`--heapsnapshot-signal`), to see what each connection
- * retains and who holds it (diff the two in Chrome DevTools' Comparison view).
+ * resident pages took, and the rest (malloc and everything else outside V8's heap). With
+ * `--snapshot DIR` a Node server also writes a V8 heap snapshot into DIR before and after the
+ * connections open (`--heapsnapshot-signal`), to see what each connection retains and who holds
+ * it (diff the two in Chrome DevTools' Comparison view).
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";

@@ -261,10 +261,10 @@ async function echo(): Promise<void> {
   }
   await new Promise((r) => setTimeout(r, warmup));
   counting = true;
-  const window = openWindow();
+  const span = openWindow();
   await new Promise((r) => setTimeout(r, duration));
   counting = false;
-  const { ms: elapsed, loadgenCpu } = closeWindow(window);
+  const { ms: elapsed, loadgenCpu } = closeWindow(span);
   stopped = true;
   for (const { socket } of sockets) socket.destroy();
   const lat = latencies.subarray(0, nLat).sort();
@@ -286,9 +286,9 @@ async function stream(): Promise<void> {
   await new Promise((r) => setTimeout(r, warmup));
   const b0 = counter.payloadBytes;
   const m0 = counter.messages;
-  const window = openWindow();
+  const span = openWindow();
   await new Promise((r) => setTimeout(r, duration));
-  const { ms, loadgenCpu } = closeWindow(window);
+  const { ms, loadgenCpu } = closeWindow(span);
   const elapsed = ms / 1000;
   const payload = counter.payloadBytes - b0;
   stopped = true;
@@ -317,10 +317,10 @@ async function handshake(): Promise<void> {
   const workers = Array.from({ length: conns }, worker);
   await new Promise((r) => setTimeout(r, warmup));
   counting = true;
-  const window = openWindow();
+  const span = openWindow();
   await new Promise((r) => setTimeout(r, duration));
   counting = false;
-  const { ms, loadgenCpu } = closeWindow(window);
+  const { ms, loadgenCpu } = closeWindow(span);
   const elapsed = ms / 1000;
   stop = true;
   await Promise.all(workers);
