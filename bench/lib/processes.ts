@@ -34,14 +34,18 @@ export function pinSelf(core: number): void {
   if (hasTaskset) execFileSync("taskset", ["-p", "-c", String(core), String(process.pid)], { stdio: "ignore" });
 }
 
-/** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`; 100 on Linux where getconf is missing). */
-const clockTicks: number = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
-  } catch {
-    return 100;
+/** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`; 100 where getconf is missing), asked on first use. */
+let clockTicks: number | undefined;
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
   }
-})();
+  return clockTicks;
+}
 
 /**
  * CPU seconds (user + system) used so far by `pid` and every process below it, from /proc; null
@@ -77,5 +81,5 @@ export function treeCpuSeconds(pid: number): number | null {
     return total;
   };
   if (!existsSync(`/proc/${pid}/stat`)) return null;
-  return ticks(pid) / clockTicks;
+  return ticks(pid) / ticksPerSecond();
 }

@@ -367,21 +367,21 @@ export function renderMarkdown(r: Results): string {
       "",
       "CPU: each process's CPU time over the timed window as a share of its core (median of the runs); whichever is near 1 set the pace.",
       "",
+      "| Scenario | Server | Result | p50 / p99 latency (ms) | CPU: server / generator | wsengine ÷ this |",
+      "| --- | --- | --- | --- | --- | --- |",
     );
-    L.push("| Scenario | Server | Result | p50 / p99 latency (ms) | CPU: server / generator | wsengine ÷ this |", "| --- | --- | --- | --- | --- | --- |");
     for (const [scenario, byServer] of e2e) {
       const first = r.e2e.find((e) => e.scenario === scenario)!;
       for (const [server, s] of byServer) {
         const ours = byServer.get(oursFor(server));
         const rows = r.e2e.filter((e) => e.scenario === scenario && e.server === server);
-        const p50 = rows.map((e) => Number(e.raw.p50ms)).filter(Number.isFinite);
-        const p99 = rows.map((e) => Number(e.raw.p99ms)).filter(Number.isFinite);
-        const lat = p50.length > 0 ? `${med(p50).toFixed(2)} / ${med(p99).toFixed(2)}` : "–";
-        const share = (key: string): string => {
+        // The median of a raw field over the runs that reported it, or "–".
+        const raw = (key: string): string => {
           const v = rows.map((e) => Number(e.raw[key])).filter(Number.isFinite);
           return v.length > 0 ? med(v).toFixed(2) : "–";
         };
-        L.push(`| ${first.title} | ${LABELS[server] ?? server} | ${spread(s)} ${first.unit} | ${lat} | ${share("serverCpu")} / ${share("loadgenCpu")} | ${server.startsWith("wsengine") || ours === undefined ? "" : fmtRatio(ours.median / s.median)} |`);
+        const lat = raw("p50ms") === "–" ? "–" : `${raw("p50ms")} / ${raw("p99ms")}`;
+        L.push(`| ${first.title} | ${LABELS[server] ?? server} | ${spread(s)} ${first.unit} | ${lat} | ${raw("serverCpu")} / ${raw("loadgenCpu")} | ${server.startsWith("wsengine") || ours === undefined ? "" : fmtRatio(ours.median / s.median)} |`);
       }
     }
     L.push("");
