@@ -5,6 +5,7 @@
  *
  *   tsx inproc/parse.ts --impl core|core+bufferutil|core-string|ws|ws-string [--quick]
  *       [--only 1024/text/masked/plain | --match REGEX] [--samples N] [--warmup MS] [--lockstep]
+ *       [--read-size BYTES]
  *
  * ws's Receiver hands text over as validated bytes (a Buffer), and so do `core` and
  * `core+bufferutil` here (core's `textAs: "bytes"`): like for like. `ws-string` adds the
@@ -13,7 +14,7 @@
  * first copies the pristine input into the read buffers (ws unmasks in place, core adopts them),
  * for every implementation alike; the cost of that copy alone is reported as `refreshPerSec`.
  */
-import { allCases, buildStream, caseKey, chunked, openPair, SIZES } from "../lib/fixtures.js";
+import { allCases, buildStream, caseKey, CHUNK_SIZE, chunked, openPair, SIZES } from "../lib/fixtures.js";
 import type { Case } from "../lib/fixtures.js";
 import { NODE_DEFLATE, requireNodeDefaults } from "../lib/native-mask.js";
 import { flagValue } from "../lib/args.js";
@@ -27,6 +28,10 @@ const lockstep = turns(argv);
 // --match REGEX: only the cases whose key matches, in their usual order (to study a case after the ones before it).
 const matchFlag = flagValue(argv, "match");
 const match = matchFlag === undefined ? null : new RegExp(matchFlag);
+// --read-size N: cut the stream into reads of N bytes instead of 64 KiB (not part of run.ts: a
+// large message in small reads measures what each receive() call costs apart from the copying).
+const readSize = Number(flagValue(argv, "read-size") ?? CHUNK_SIZE);
+if (!Number.isSafeInteger(readSize) || readSize < 1) throw new Error(`--read-size must be a positive integer, got ${readSize}`);
 // `core+bufferutil`: core with what @wsengine/node passes it by default (bufferutil's mask loop,
 // unzeroed buffers, buffer.isUtf8, node:zlib for long compressed messages).
 const isCore = impl === "core" || impl === "core+bufferutil" || impl === "core-string";
@@ -109,8 +114,8 @@ for (const c of allCases(sizes)) {
   if ((impl === "ws-string" || impl === "core-string") && c.kind !== "text") continue;
   await lockstep.turn(key);
   const { bytes, count } = buildStream(c);
-  const pristine = chunked(bytes);
-  const work = chunked(bytes);
+  const pristine = chunked(bytes, readSize);
+  const work = chunked(bytes, readSize);
   const passes = await sample(makePass(c, pristine, work, count), budgetFrom(argv, c.size));
   // The cost of the input refresh alone, once per case (core's worker only).
   const refresh = quick || impl !== "core" ? [] : await sample(() => {

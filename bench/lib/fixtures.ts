@@ -175,9 +175,16 @@ export function buildStream(c: Case, count = messagesPerStream(c.size, c.deflate
   return { bytes, count };
 }
 
-/** `bytes` cut into `CHUNK_SIZE` reads, each its own Buffer (what a socket hands out). */
+/**
+ * `bytes` cut into reads of `size` bytes, each a Buffer over an ArrayBuffer of its own, as a
+ * socket hands them out (`Buffer.from` would put reads under 4 KiB in shared pool slabs).
+ */
 export function chunked(bytes: Uint8Array, size = CHUNK_SIZE): Buffer[] {
   const out: Buffer[] = [];
-  for (let at = 0; at < bytes.length; at += size) out.push(Buffer.from(bytes.subarray(at, Math.min(bytes.length, at + size))));
+  for (let at = 0; at < bytes.length; at += size) {
+    const read = Buffer.allocUnsafeSlow(Math.min(size, bytes.length - at));
+    read.set(bytes.subarray(at, at + read.length));
+    out.push(read);
+  }
   return out;
 }

@@ -633,6 +633,33 @@ describe("adoptInput option", () => {
     expect(sizes[0]).toBe(4096);
   });
 
+  it("lets go of a message's kept reads once it is delivered, whether it took a few reads or many", async () => {
+    setFlagsFromString("--expose_gc");
+    const gc = runInNewContext("gc") as () => void;
+    // Unmasked: a masked message up to 256 KiB is unmasked into its own array as it comes.
+    const client = openClient({ adoptInput: true });
+    // Reads of 5,000 bytes, every one whole payload but the first: each is kept until the end.
+    const deliver = (payload: Uint8Array): WeakRef<ArrayBufferLike>[] => {
+      const wire = rawFrame(Opcode.Binary, payload, { masked: false });
+      const reads = splitAt(wire, Array.from({ length: Math.floor(wire.length / 5_000) }, (_, i) => (i + 1) * 5_000)).map((r) => r.slice());
+      const events = reads.flatMap((read) => client.receive(read));
+      expect(events.map((e) => e.type)).toEqual(["binary"]);
+      const data = (events[0] as { data: Uint8Array }).data;
+      expect(data.length === payload.length && data.every((b, i) => b === payload[i])).toBe(true);
+      return reads.map((read) => new WeakRef(read.buffer));
+    };
+    const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * seed + (i >> 9)) & 0xff);
+    // 3 reads (the last kept too), then 100 (more than the list of kept reads is reused for),
+    // then 3 again (the last copied after the others).
+    const refs = [...deliver(bytes(14_500, 7)), ...deliver(bytes(500_000, 13)), ...deliver(bytes(13_000, 5))];
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(refs.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+    expect(client.state).toBe("open");
+  });
+
   it("delivers text as bytes, checked after ASCII runs read by words, exactly when a copying connection accepts it", () => {
     // ASCII runs of every length up to past 2 KiB words then anything valid or invalid, many
     // messages to a chunk (the word view is then kept from one message to the next), at every

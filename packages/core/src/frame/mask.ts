@@ -81,17 +81,24 @@ export function maskInto(
   }
 
   const dstAt = dst.byteOffset + dstStart;
-  if (!inPlace && (src.buffer !== dst.buffer || src.byteOffset + srcStart !== dstAt)) {
-    // Copying first and then masking in place beat XORing from a src view into a dst view, even
-    // when both are aligned, and it works whatever their relative alignment. `set` is specified
-    // to behave like memmove when both views share a buffer.
-    dst.set(src.subarray(srcStart, srcStart + length), dstStart);
+  // Each `.buffer` read is a call into V8's C++ runtime: read each once.
+  const dstBuffer = dst.buffer;
+  if (!inPlace) {
+    const srcBuffer = src.buffer;
+    const srcAt = src.byteOffset + srcStart;
+    if (srcBuffer !== dstBuffer || srcAt !== dstAt) {
+      // Copying first and then masking in place beat XORing from a src view into a dst view, even
+      // when both are aligned, and it works whatever their relative alignment. `set` is specified
+      // to behave like memmove when both views share a buffer. A plain view, not `subarray()`:
+      // a Node Buffer's makes a Buffer and reads `.buffer` again.
+      dst.set(new Uint8Array(srcBuffer, srcAt, length), dstStart);
+    }
   }
   const head = -dstAt & 3;
   maskBytes(dst, dstStart, dst, dstStart, head, key, keyOffset);
   const words = (length - head) >> 2;
   const phase = keyOffset + head;
-  xorWordRange(new Int32Array(dst.buffer, dstAt + head, words), 0, words, keyWordAt(key, phase));
+  xorWordRange(new Int32Array(dstBuffer, dstAt + head, words), 0, words, keyWordAt(key, phase));
   const done = head + (words << 2);
   maskBytes(dst, dstStart + done, dst, dstStart + done, length - done, key, phase);
 }
