@@ -380,7 +380,8 @@ export function renderMarkdown(r: Results): string {
           const v = rows.map((e) => Number(e.raw[key])).filter(Number.isFinite);
           return v.length > 0 ? med(v).toFixed(2) : "–";
         };
-        const lat = raw("p50ms") === "–" ? "–" : `${raw("p50ms")} / ${raw("p99ms")}`;
+        const p50 = raw("p50ms");
+        const lat = p50 === "–" ? "–" : `${p50} / ${raw("p99ms")}`;
         L.push(`| ${first.title} | ${LABELS[server] ?? server} | ${spread(s)} ${first.unit} | ${lat} | ${raw("serverCpu")} / ${raw("loadgenCpu")} | ${server.startsWith("wsengine") || ours === undefined ? "" : fmtRatio(ours.median / s.median)} |`);
       }
     }
