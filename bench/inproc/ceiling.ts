@@ -1,9 +1,12 @@
 /**
  * The machine's ceiling for moving payload bytes, against the unmasking loops: memcpy
  * (`TypedArray.prototype.set`), core's maskInto (copy + unmask, what receive() does, and in
- * place), the bufferutil loop that @wsengine/node gives core (copy + unmask), ws's unmask (its JS loop, or bufferutil's C when loaded), and the fastest pure-JS XOR
- * loops we know (BigInt64Array in place, which only V8's optimizing tier makes fast; Int32Array
- * unrolled by 8, which is what maskInto runs). Reported in bytes per second.
+ * place; WebAssembly SIMD from 1 KiB where the host compiles it, see
+ * packages/core/src/frame/mask-simd.ts), the bufferutil loop that @wsengine/node gives core
+ * (copy + unmask), ws's unmask (its JS loop, or bufferutil's C when loaded), and the fastest
+ * pure-JS XOR loops we know (BigInt64Array in place, which only V8's optimizing tier makes fast;
+ * Int32Array unrolled by 8, which is what maskInto runs below 1 KiB or without WebAssembly).
+ * Reported in bytes per second.
  *
  *   tsx inproc/ceiling.ts [--quick]
  */

@@ -229,7 +229,7 @@ export function checks(r: Results): Check[] {
     const js = med(byImpl.get("core maskInto, copy"));
     const best = bestPeer(byImpl, ["core maskInto, copy", "core + bufferutil (@wsengine/node), copy"]);
     const gb = (v: number): string => `${(v / 1e9).toFixed(2)} GB/s`;
-    add("Unmasking ≥ ½ memcpy bandwidth (large)", `unmask copy at ${sizeLabel(Number(key))}`, best.value / memcpy, 0.5, `${best.impl} ${gb(best.value)} (JS maskInto ${gb(js)}), memcpy ${gb(memcpy)}`);
+    add("Unmasking ≥ ½ memcpy bandwidth (large)", `unmask copy at ${sizeLabel(Number(key))}`, best.value / memcpy, 0.5, `${best.impl} ${gb(best.value)} (core's maskInto ${gb(js)}), memcpy ${gb(memcpy)}`);
   }
 
   const e2e = e2eMedians(r);

@@ -29,6 +29,8 @@ const EXPECTATIONS: Record<string, (o: Observation, id: string) => void | Promis
   "text-echo-compressed": (o) => expect(o).toMatchObject({ extensions: ["permessage-deflate"], same: [true, true, true, true, true, true], closed: CLEAN_1000 }),
   "binary-echo": (o) => expect(o).toMatchObject({ extensions: [], sizes: 8, mismatches: [], closed: CLEAN_1000 }),
   "binary-echo-compressed": (o) => expect(o).toMatchObject({ extensions: ["permessage-deflate"], sizes: 8, mismatches: [], closed: CLEAN_1000 }),
+  "simd-masking": (o) =>
+    expect(o).toEqual({ hasWebAssembly: true, refusal: expect.stringMatching(/disallowed/) as unknown, loaded: false, shared: false }),
   ordering: (o) => expect(o).toEqual({ received: 2000, inOrder: true }),
   ping: (o) => expect(o).toEqual({ rtts: [true, true, true, true], lastPong: "hello" }),
   keepalive: (o) => expect(o).toEqual({ readyState: 1, pongsAtLeast2: true }),

@@ -17,6 +17,7 @@ import {
   type WebSocketSession,
 } from "../../src/index.js";
 import type { OpenInfo } from "@wsengine/session";
+import { loadSimdMasker, simdMasker, type WasmHost } from "../../../core/src/frame/mask-simd.js";
 import { everyByte, firstDifference } from "./bytes.js";
 
 /** Bindings the test passes to the Worker: where its servers listen. */
@@ -125,6 +126,19 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   "text-echo-compressed": (env, id) => echoTexts(`${env.ECHO_URL}/echo`, id, true),
   "binary-echo": (env, id) => echoBinary(`${env.ECHO_URL}/echo`, id, false),
   "binary-echo-compressed": (env, id) => echoBinary(`${env.ECHO_URL}/echo`, id, true),
+
+  // Core's SIMD masking compiles WebAssembly from bytes, which Workers refuse: core must notice
+  // and mask with its JavaScript loop (binary-echo's megabyte frames go through it).
+  async "simd-masking"() {
+    const host = (globalThis as { WebAssembly?: WasmHost }).WebAssembly;
+    let refusal: string | null = null;
+    try {
+      new host!.Module(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+    } catch (e) {
+      refusal = (e as Error).message;
+    }
+    return { hasWebAssembly: host !== undefined, refusal, loaded: loadSimdMasker(host) !== null, shared: simdMasker() !== null };
+  },
 
   async ordering(env, id) {
     const ws = await connect(`${env.ECHO_URL}/echo`, options(id));

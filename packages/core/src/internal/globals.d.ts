@@ -1,6 +1,8 @@
 // The only runtime globals core may touch: web-standard APIs present in Node, Deno, Bun and
 // Cloudflare Workers. `lib: ["ES2022"]` with `types: []` keeps Buffer, process, timers and
-// DOM types out, so using any of them is a compile error.
+// DOM types out, so using any of them is a compile error. (frame/mask-simd.ts reads `WebAssembly`
+// off globalThis, typed there, and does without it where it is missing or refuses to compile
+// from bytes, as on Workers.)
 
 interface TextDecodeOptions {
   stream?: boolean;
