@@ -102,3 +102,14 @@ export function simdMasker(): SimdMasker | null {
   if (shared === undefined) shared = loadSimdMasker((globalThis as { WebAssembly?: WasmHost }).WebAssembly);
   return shared;
 }
+
+/**
+ * Masks as {@link SimdMasker.mask} does and returns true, or returns false without touching
+ * anything where this realm has no SIMD masker (the caller then runs its JavaScript loop).
+ */
+export function maskedWithSimd(src: Uint8Array, srcStart: number, dst: Uint8Array, dstStart: number, length: number, key: Uint8Array, keyOffset: number): boolean {
+  const simd = simdMasker();
+  if (simd === null) return false;
+  simd.mask(src, srcStart, dst, dstStart, length, key, keyOffset);
+  return true;
+}

@@ -24,7 +24,7 @@
  */
 
 import { NEW_VIEW_MIN, WordView } from "../internal/word-view.js";
-import { SIMD_MIN, simdMasker } from "./mask-simd.js";
+import { maskedWithSimd, SIMD_MIN } from "./mask-simd.js";
 
 /**
  * Whether this host stores the least significant byte first. A masking key's bytes
@@ -77,13 +77,7 @@ export function maskInto(
   ) {
     throw new RangeError("mask range out of bounds");
   }
-  if (length >= SIMD_MIN) {
-    const simd = simdMasker();
-    if (simd !== null) {
-      simd.mask(src, srcStart, dst, dstStart, length, key, keyOffset);
-      return;
-    }
-  }
+  if (length >= SIMD_MIN && maskedWithSimd(src, srcStart, dst, dstStart, length, key, keyOffset)) return;
   // The identity test first: reading `.buffer` costs ~15 ns, and in place is the common case.
   const inPlace = src === dst && srcStart === dstStart;
   if (length < (inPlace ? NEW_VIEW_MIN : WORD_THRESHOLD_COPY)) {
@@ -157,13 +151,7 @@ export class InPlaceMasker {
   mask(data: Uint8Array, start: number, length: number, key: Uint8Array, keyOffset: number): void {
     if (key.length !== 4) throw new RangeError("masking key must be 4 bytes");
     if (!(start >= 0 && length >= 0) || start + length > data.length) throw new RangeError("mask range out of bounds");
-    if (length >= SIMD_MIN) {
-      const simd = simdMasker();
-      if (simd !== null) {
-        simd.mask(data, start, data, start, length, key, keyOffset);
-        return;
-      }
-    }
+    if (length >= SIMD_MIN && maskedWithSimd(data, start, data, start, length, key, keyOffset)) return;
     const words = this.#view.wordsFor(data, length);
     if (words === null) {
       maskBytes(data, start, data, start, length, key, keyOffset);
