@@ -20,8 +20,8 @@ export const SIMD_MIN = 1024;
 /** The scratch memory's one page, and the longest run masked per call. */
 const SCRATCH = 64 * 1024;
 
-/** `mask-simd.wat`, assembled (test/mask-simd.test.ts checks that the two agree). */
-const MODULE = new Uint8Array([
+/** `mask-simd.wat`, assembled, which {@link loadSimdMasker} compiles (test/mask-simd.test.ts checks that the two agree). */
+export const SIMD_MODULE_BYTES: Uint8Array<ArrayBuffer> = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x00,
   0x03, 0x02, 0x01, 0x00, 0x05, 0x04, 0x01, 0x01, 0x01, 0x01, 0x07, 0x11, 0x02, 0x06, 0x6d, 0x65,
   0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x04, 0x6d, 0x61, 0x73, 0x6b, 0x00, 0x00, 0x0a, 0x65, 0x01,
@@ -33,9 +33,6 @@ const MODULE = new Uint8Array([
   0x03, 0xfd, 0x51, 0xfd, 0x0b, 0x04, 0x30, 0x20, 0x02, 0x41, 0xc0, 0x00, 0x6a, 0x21, 0x02, 0x0c,
   0x00, 0x0b, 0x0b, 0x0b,
 ]);
-
-/** The bytes {@link loadSimdMasker} compiles (for the test that reassembles them). */
-export const SIMD_MODULE_BYTES: Uint8Array = MODULE;
 
 /** The part of the `WebAssembly` global used here. */
 export interface WasmHost {
@@ -83,7 +80,7 @@ export class SimdMasker {
 export function loadSimdMasker(host: WasmHost | undefined): SimdMasker | null {
   if (host === undefined) return null;
   try {
-    const { exports } = new host.Instance(new host.Module(MODULE));
+    const { exports } = new host.Instance(new host.Module(SIMD_MODULE_BYTES));
     const memory = exports["memory"] as { buffer: ArrayBuffer } | undefined;
     const run = exports["mask"];
     if (memory === undefined || typeof run !== "function") return null;

@@ -8,6 +8,7 @@ import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type * as MaskModule from "../../src/frame/mask.js";
+import { seededRandom } from "../helpers/random.js";
 
 const hex = (text: string): Uint8Array =>
   Uint8Array.from(text.replace(/\s+/g, "").match(/../g) ?? [], (h) => parseInt(h, 16));
@@ -33,13 +34,7 @@ function referenceMask(data: Uint8Array, key: Uint8Array, keyOffset: number): Ui
 /** Deterministic filler so failures are reproducible. */
 function pattern(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
+  seededRandom(seed)(out);
   return out;
 }
 

@@ -1,6 +1,7 @@
 /** fast-check arbitraries for wire-level streams, shared by the property tests. */
 import fc from "fast-check";
 import { Opcode } from "../../src/index.js";
+import { seededRandom } from "../helpers/random.js";
 import { concat, rawFrame, utf8 } from "../helpers/wire.js";
 
 /** One application-level item a peer may send. */
@@ -15,13 +16,7 @@ const sizes = fc.oneof(fc.constantFrom(0, 1, 125, 126, 127, 65535, 65536), fc.na
 export const bytesOfSize = (size: fc.Arbitrary<number>): fc.Arbitrary<Uint8Array> =>
   fc.tuple(size, fc.integer()).map(([n, seed]) => {
     const out = new Uint8Array(n);
-    let x = seed | 1;
-    for (let i = 0; i < n; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      out[i] = x & 0xff;
-    }
+    seededRandom(seed)(out);
     return out;
   });
 
