@@ -30,21 +30,11 @@ export interface ServerUnderTest {
   command(options: { port: number; deflate: boolean }): ServerCommand;
 }
 
-/**
- * MiB of JS heap every server builds and keeps before it listens, for the application a real
- * server runs in (servers/common.ts, holdApplicationHeap). Bare echo servers hold 5-8 MiB, on both
- * sides of V8 11.3's 8 MiB threshold for incremental marking; 16 MiB puts every server clear of it.
- */
-export const APPLICATION_HEAP_MIB = 16;
-
-/** The arguments every server script takes (servers/common.ts). */
-const scriptArgs = (o: { port: number; deflate: boolean }): string[] => ["--port", String(o.port), "--deflate", o.deflate ? "on" : "off", "--app-heap", String(APPLICATION_HEAP_MIB)];
-
 /** Node servers run under tsx with --expose-gc, so `mem` reports memory after a full GC. */
 const node = (script: string, env: Record<string, string> = {}) =>
   (o: { port: number; deflate: boolean }): ServerCommand => ({
     command: process.execPath,
-    args: ["--expose-gc", "--import", "tsx", join(benchDir, "e2e/servers", script), ...scriptArgs(o)],
+    args: ["--expose-gc", "--import", "tsx", join(benchDir, "e2e/servers", script), "--port", String(o.port), "--deflate", o.deflate ? "on" : "off"],
     env,
   });
 
@@ -55,14 +45,14 @@ const bin = (name: string): string => join(repoDir, "node_modules/.bin", name);
 const bun = (script: string) =>
   (o: { port: number; deflate: boolean }): ServerCommand => ({
     command: bin("bun"),
-    args: [join(benchDir, "e2e/servers", script), ...scriptArgs(o)],
+    args: [join(benchDir, "e2e/servers", script), "--port", String(o.port), "--deflate", o.deflate ? "on" : "off"],
   });
 
 /** Deno resolves the workspace packages through node_modules; --expose-gc makes `mem` collect first. */
 const deno = (script: string) =>
   (o: { port: number; deflate: boolean }): ServerCommand => ({
     command: bin("deno"),
-    args: ["run", "-A", "--sloppy-imports", "--v8-flags=--expose-gc", join(benchDir, "e2e/servers", script), ...scriptArgs(o)],
+    args: ["run", "-A", "--sloppy-imports", "--v8-flags=--expose-gc", join(benchDir, "e2e/servers", script), "--port", String(o.port), "--deflate", o.deflate ? "on" : "off"],
   });
 
 const needs = (pkg: string, binary: string) => (): string | null => {

@@ -3,8 +3,7 @@
  * in Bun or Deno): started as `<command> --port 0 --deflate on|off`, pinned to its core by the
  * orchestrator, it echoes every message, prints `ready <port>` once listening, answers the
  * stdin line `mem` with `mem <json>` (process memory after a full GC: --expose-gc, or Bun.gc),
- * and exits when stdin closes. With `--app-heap <MiB>` it first builds and keeps that much JS
- * heap, standing in for the application around the WebSocket server (see holdApplicationHeap).
+ * and exits when stdin closes.
  */
 import { createInterface } from "node:readline";
 import { getHeapSpaceStatistics } from "node:v8";
@@ -17,35 +16,7 @@ export interface ServerArgs {
 
 export function serverArgs(argv: readonly string[] = process.argv.slice(2)): ServerArgs {
   const get = (name: string, fallback: string): string => flagValue(argv, name) ?? fallback;
-  holdApplicationHeap(Number(get("app-heap", "0")));
   return { port: Number(get("port", "0")), deflate: get("deflate", "off") === "on" };
-}
-
-/** What holdApplicationHeap built; kept for the life of the process. */
-const applicationHeap: object[] = [];
-
-/**
- * Builds `mib` MiB of live JS objects (small linked records, as an application's caches and
- * state are) and keeps them. A bare echo server's heap is 5-8 MiB, and V8 11.3 (Node 20) starts
- * no incremental marking from its allocation limits while the old generation is under 8 MiB
- * (IncrementalMarking::IsBelowActivationThresholds). Above that, streaming large messages makes
- * a mark-compact follow almost every scavenge in a heap of 8-12 MiB: the scavenges come every
- * 32 MB of new ArrayBuffers, and the limit check counts those not yet swept. Which side of 8 MiB
- * each bare server sat on, not its WebSocket code, decided the 1 MiB streaming pair (bench/README,
- * "Large-message echo"); every server gets the same application heap so that neither does.
- */
-function holdApplicationHeap(mib: number): void {
-  if (!(mib > 0)) return;
-  const target = process.memoryUsage().heapUsed + mib * 1024 * 1024;
-  let previous: object | null = null;
-  for (let i = 0; process.memoryUsage().heapUsed < target; i++) {
-    const batch: object[] = [];
-    for (let j = 0; j < 4096; j++) {
-      previous = { id: i * 4096 + j, key: `record-${i}-${j}`, tags: [i, j], previous };
-      batch.push(previous);
-    }
-    applicationHeap.push(batch);
-  }
 }
 
 /** Announce readiness and serve the stdin control channel. */
