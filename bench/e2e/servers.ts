@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { nodeServerScript } from "../lib/node-build.js";
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const repoDir = join(benchDir, "..");
@@ -30,11 +31,15 @@ export interface ServerUnderTest {
   command(options: { port: number; deflate: boolean }): ServerCommand;
 }
 
-/** Node servers run under tsx with --expose-gc, so `mem` reports memory after a full GC. */
+/**
+ * Node servers run as plain JavaScript against the packages as npm would install them
+ * (lib/node-build.ts: no loader in the process), with --expose-gc, so `mem` reports memory after
+ * a full GC.
+ */
 const node = (script: string, env: Record<string, string> = {}) =>
   (o: { port: number; deflate: boolean }): ServerCommand => ({
     command: process.execPath,
-    args: ["--expose-gc", "--import", "tsx", join(benchDir, "e2e/servers", script), "--port", String(o.port), "--deflate", o.deflate ? "on" : "off"],
+    args: ["--expose-gc", nodeServerScript(script), "--port", String(o.port), "--deflate", o.deflate ? "on" : "off"],
     env,
   });
 

@@ -1,0 +1,90 @@
+/**
+ * The Node servers under test as users run them: plain JavaScript on `node`, with no loader in
+ * the process. The workspace packages export their TypeScript sources, which Node 20 runs only
+ * through a loader; tsx, the one used everywhere else here, transpiles each module in memory and
+ * enables source maps for the whole process, and its maps and transpiled sources held ~2 MiB of
+ * our server's heap (V8 heap snapshots: 8.5 MiB for our bare echo server against 7.0 MiB for ws's,
+ * both under tsx; 6.0 against 5.0 MiB as plain JavaScript). That is not noise: V8 11.3 starts no
+ * incremental marking from its allocation limits while the old generation holds 8 MiB or less,
+ * and above it a server streaming 1 MiB messages fell into a mark-compact after almost every
+ * scavenge (bench/README, "Large-message echo").
+ *
+ * So the first Node server command of a process stages, under `bench/.build/`, what an install
+ * from npm holds: each @wsengine package's sources transpiled to `dist/` with its
+ * `publishConfig.exports` as its exports, its dependencies linked, and the server scripts
+ * transpiled beside them (`ws` resolves from bench/node_modules as before).
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import ts from "typescript";
+import { benchDir } from "./processes.js";
+
+const repoDir = join(benchDir, "..");
+/** Where the staged install lives (git ignores it). */
+export const nodeBuildDir: string = join(benchDir, ".build");
+/** The packages a Node server imports, in dependency order. */
+const PACKAGES = ["core", "session", "node"] as const;
+/** The bench files the Node servers import (server scripts and what they import). */
+const SERVER_FILES = ["e2e/servers/common.ts", "e2e/servers/ws.ts", "e2e/servers/wsengine-node.ts", "lib/args.ts"] as const;
+
+let built = false;
+
+/** The staged JavaScript of a server script in `e2e/servers/` (builds the stage on first call). */
+export function nodeServerScript(script: string): string {
+  if (!built) {
+    buildStage();
+    built = true;
+  }
+  return join(nodeBuildDir, "bench/e2e/servers", script.replace(/\.ts$/, ".js"));
+}
+
+function buildStage(): void {
+  rmSync(nodeBuildDir, { recursive: true, force: true });
+  for (const name of PACKAGES) {
+    const packageDir = join(repoDir, "packages", name);
+    const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as {
+      name: string;
+      version: string;
+      dependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+      publishConfig: { exports: unknown };
+    };
+    const outDir = join(nodeBuildDir, "node_modules", manifest.name);
+    transpileTree(join(packageDir, "src"), join(outDir, "dist"));
+    writeFileSync(
+      join(outDir, "package.json"),
+      JSON.stringify({ name: manifest.name, version: manifest.version, type: "module", exports: manifest.publishConfig.exports }, null, 2),
+    );
+    // Third-party dependencies (fflate, and bufferutil as the optional peer) as the workspace
+    // installed them; the @wsengine ones are staged above.
+    for (const dep of Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies })) {
+      if (dep.startsWith("@wsengine/")) continue;
+      const installed = join(packageDir, "node_modules", dep);
+      const link = join(nodeBuildDir, "node_modules", dep);
+      if (existsSync(installed) && !existsSync(link)) {
+        mkdirSync(dirname(link), { recursive: true });
+        symlinkSync(realpathSync(installed), link, "dir");
+      }
+    }
+  }
+  for (const file of SERVER_FILES) transpileFile(join(benchDir, file), join(nodeBuildDir, "bench", file.replace(/\.ts$/, ".js")));
+}
+
+/** Every `.ts` module under `srcDir` (declaration files aside) as `.js` under `outDir`. */
+function transpileTree(srcDir: string, outDir: string): void {
+  for (const entry of readdirSync(srcDir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".ts") || entry.name.endsWith(".d.ts")) continue;
+    const file = join(entry.parentPath, entry.name);
+    transpileFile(file, join(outDir, relative(srcDir, file).replace(/\.ts$/, ".js")));
+  }
+}
+
+/** One module: types erased, ES2022 kept, no source map (plain `node` would not load one). */
+function transpileFile(file: string, out: string): void {
+  const { outputText } = ts.transpileModule(readFileSync(file, "utf8"), {
+    fileName: file,
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true },
+  });
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, outputText);
+}
