@@ -5,12 +5,9 @@
  * against `Deno.upgradeWebSocket`, run with the binaries of the npm packages `bun` and `deno`.
  */
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { nodeServerScript } from "../lib/node-build.js";
-
-const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..");
-const repoDir = join(benchDir, "..");
+import { benchDir, repoDir } from "../lib/processes.js";
 
 export interface ServerCommand {
   readonly command: string;

@@ -2,12 +2,12 @@
  * The Node servers under test as users run them: plain JavaScript on `node`, with no loader in
  * the process. The workspace packages export their TypeScript sources, which Node 20 runs only
  * through a loader; tsx, the one used everywhere else here, transpiles each module in memory and
- * enables source maps for the whole process, and its maps and transpiled sources held ~2 MiB of
- * our server's heap (V8 heap snapshots: 8.5 MiB for our bare echo server against 7.0 MiB for ws's,
- * both under tsx; 6.0 against 5.0 MiB as plain JavaScript). That is not noise: V8 11.3 starts no
- * incremental marking from its allocation limits while the old generation holds 8 MiB or less,
- * and above it a server streaming 1 MiB messages fell into a mark-compact after almost every
- * scavenge (bench/README, "Large-message echo").
+ * enables source maps for the whole process, and those maps and transpiled sources were the
+ * largest strings in our server's heap (heap snapshots after a run under tsx: 8.5 MiB for our bare
+ * echo server, 7.0 MiB for ws's; as plain JavaScript, 5.4 and 4.6 MiB of heap used after a full
+ * GC). That is not noise: V8 11.3 starts no incremental marking from its allocation limits while
+ * the old generation holds 8 MiB or less, and above it a server streaming 1 MiB messages fell
+ * into a mark-compact after almost every scavenge (bench/README, "Large-message echo").
  *
  * So the first Node server command of a process stages, under `bench/.build/`, what an install
  * from npm holds: each @wsengine package's sources transpiled to `dist/` with its
@@ -17,11 +17,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import ts from "typescript";
-import { benchDir } from "./processes.js";
+import { benchDir, repoDir } from "./processes.js";
 
-const repoDir = join(benchDir, "..");
 /** Where the staged install lives (git ignores it). */
-export const nodeBuildDir: string = join(benchDir, ".build");
+const nodeBuildDir = join(benchDir, ".build");
 /** The packages a Node server imports, in dependency order. */
 const PACKAGES = ["core", "session", "node"] as const;
 /** The bench files the Node servers import (server scripts and what they import). */

@@ -6,6 +6,8 @@ import { fileURLToPath } from "node:url";
 
 /** The bench package's directory: children run there. */
 export const benchDir: string = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** The repository's root (the workspace packages are in its packages/). */
+export const repoDir: string = join(benchDir, "..");
 
 /** Whether `taskset` can pin processes here (without it everything floats). */
 export const hasTaskset: boolean = (() => {
