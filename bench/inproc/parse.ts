@@ -7,6 +7,13 @@
  *       [--only 1024/text/masked/plain | --match REGEX] [--samples N] [--warmup MS] [--lockstep]
  *       [--read-size BYTES]
  *
+ * `--impl A,B` (a study tool, not part of run.ts) measures two implementations in this one
+ * process, alternating their sample windows (A B B A ...), and prints their medians and the
+ * spread of the ratio A ÷ B between neighbouring windows: it tells a difference in the code from
+ * one in the process (its heap, its allocator's layout, the machine's phase when it ran).
+ * ws's bufferutil is per process (WS_NO_BUFFER_UTIL), so pair core with ws and core+bufferutil
+ * with ws as the environment leaves it.
+ *
  * ws's Receiver hands text over as validated bytes (a Buffer), and so do `core` and
  * `core+bufferutil` here (core's `textAs: "bytes"`): like for like. `ws-string` adds the
  * `toString()` an application needs to get a string, and `core-string` is core delivering
@@ -23,7 +30,9 @@ import type { Pass } from "../lib/measure.js";
 import { Receiver, wsDeflate, wsUsesBufferUtil } from "../lib/ws-internals.js";
 
 const argv = process.argv.slice(2);
-const { impl, quick, only } = workerArgs(argv);
+const { impl: implFlag, quick, only } = workerArgs(argv);
+const impls = implFlag.split(",");
+if (impls.length > 2) throw new Error(`--impl takes one implementation or a pair, got ${implFlag}`);
 const lockstep = turns(argv);
 // --match REGEX: only the cases whose key matches, in their usual order (to study a case after the ones before it).
 const matchFlag = flagValue(argv, "match");
@@ -32,14 +41,14 @@ const match = matchFlag === undefined ? null : new RegExp(matchFlag);
 // large message in small reads measures what each receive() call costs apart from the copying).
 const readSize = Number(flagValue(argv, "read-size") ?? CHUNK_SIZE);
 if (!Number.isSafeInteger(readSize) || readSize < 1) throw new Error(`--read-size must be a positive integer, got ${readSize}`);
-// `core+bufferutil`: core with what @wsengine/node passes it by default (bufferutil's mask loop,
-// unzeroed buffers, buffer.isUtf8, node:zlib for long compressed messages).
-const isCore = impl === "core" || impl === "core+bufferutil" || impl === "core-string";
-const coreOptions = impl === "core" ? { textAs: "bytes" as const } : impl === "core+bufferutil" ? { ...requireNodeDefaults(), textAs: "bytes" as const } : impl === "core-string" ? requireNodeDefaults() : undefined;
-const deflateOptions = impl === "core" ? {} : NODE_DEFLATE;
 const sizes = quick ? [16, 1024] : SIZES;
 
-function makePass(c: Case, pristine: readonly Buffer[], work: readonly Buffer[], count: number): Pass {
+const isCore = (impl: string): boolean => impl === "core" || impl === "core+bufferutil" || impl === "core-string";
+const textOnly = (impl: string): boolean => impl === "ws-string" || impl === "core-string";
+/** The name results carry: ws's says whether this process's ws found bufferutil. */
+const implName = (impl: string): string => (isCore(impl) ? impl : `${impl}${wsUsesBufferUtil() ? "+bufferutil" : ""}`);
+
+function makePass(impl: string, c: Case, pristine: readonly Buffer[], work: readonly Buffer[], count: number): Pass {
   const refresh = (i: number): Buffer => {
     const w = work[i]!;
     w.set(pristine[i]!);
@@ -50,7 +59,11 @@ function makePass(c: Case, pristine: readonly Buffer[], work: readonly Buffer[],
     if (got !== count) throw new Error(`${impl} ${caseKey(c)}: ${got} of ${count} messages`);
   };
 
-  if (isCore) {
+  if (isCore(impl)) {
+    // `core+bufferutil`: core with what @wsengine/node passes it by default (bufferutil's mask
+    // loop, unzeroed buffers, buffer.isUtf8, node:zlib for long compressed messages).
+    const coreOptions = impl === "core" ? { textAs: "bytes" as const } : impl === "core+bufferutil" ? { ...requireNodeDefaults(), textAs: "bytes" as const } : requireNodeDefaults();
+    const deflateOptions = impl === "core" ? {} : NODE_DEFLATE;
     const fresh = (): ReturnType<typeof openPair> => openPair(c.deflate ? deflateOptions : null, undefined, coreOptions);
     let pair = fresh();
     return () => {
@@ -111,19 +124,24 @@ for (const c of allCases(sizes)) {
   const key = caseKey(c);
   if (only !== null && key !== only) continue;
   if (match !== null && !match.test(key)) continue;
-  if ((impl === "ws-string" || impl === "core-string") && c.kind !== "text") continue;
+  if (impls.some(textOnly) && c.kind !== "text") continue;
   await lockstep.turn(key);
   const { bytes, count } = buildStream(c);
   const pristine = chunked(bytes, readSize);
+  if (impls.length === 2) {
+    comparePair(c, pristine, bytes, count);
+    continue;
+  }
+  const impl = impls[0]!;
   const work = chunked(bytes, readSize);
-  const passes = await sample(makePass(c, pristine, work, count), budgetFrom(argv, c.size));
+  const passes = await sample(makePass(impl, c, pristine, work, count), budgetFrom(argv, c.size));
   // The cost of the input refresh alone, once per case (core's worker only).
   const refresh = quick || impl !== "core" ? [] : await sample(() => {
     for (let i = 0; i < work.length; i++) work[i]!.set(pristine[i]!);
   }, { warmupMs: 20, sampleMs: 100, samples: 1 });
   emit({
     suite: "parse",
-    impl: isCore ? impl : `${impl}${wsUsesBufferUtil() ? "+bufferutil" : ""}`,
+    impl: implName(impl),
     case: key,
     ...c,
     messagesPerPass: count,
@@ -133,3 +151,44 @@ for (const c of allCases(sizes)) {
   });
 }
 lockstep.end();
+
+/**
+ * `--impl A,B`: both implementations' passes in this process, each on its own copy of the reads,
+ * sample windows alternating A B B A so that neither always runs first; prints one line. The
+ * compressed cases of ws finish asynchronously and are left out.
+ */
+function comparePair(c: Case, pristine: readonly Buffer[], bytes: Uint8Array, count: number): void {
+  const key = caseKey(c);
+  if (c.deflate) {
+    console.log(`${key}: skipped (paired mode runs the uncompressed cases)`);
+    return;
+  }
+  const { warmupMs, sampleMs, samples } = budgetFrom(argv, c.size);
+  const passes = impls.map((impl) => makePass(impl, c, pristine, chunked(bytes, readSize), count) as () => void);
+  const rates: number[][] = [[], []];
+  const window = (side: number, ms: number): number => {
+    const pass = passes[side]!;
+    const t0 = performance.now();
+    let n = 0;
+    let now = t0;
+    do {
+      pass();
+      n++;
+      now = performance.now();
+    } while (now - t0 < ms);
+    return (n * count * 1000) / (now - t0);
+  };
+  for (const side of [0, 1]) window(side, warmupMs);
+  // Twice --samples windows each (default 5 → 10 ratios).
+  for (let i = 0; i < 2 * samples; i++) {
+    const order = i % 2 === 0 ? [0, 1] : [1, 0];
+    for (const side of order) rates[side]!.push(window(side, sampleMs));
+  }
+  const ratios = rates[0]!.map((a, i) => a / rates[1]![i]!);
+  const q = (xs: readonly number[], f: number): number => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(f * xs.length))]!;
+  const [a, b] = impls.map(implName);
+  console.log(
+    `${key}: ${a} ${q(rates[0]!, 0.5).toFixed(0)} msg/s, ${b} ${q(rates[1]!, 0.5).toFixed(0)} msg/s; ` +
+      `${a} ÷ ${b} median ${q(ratios, 0.5).toFixed(3)} (quartiles ${q(ratios, 0.25).toFixed(3)}–${q(ratios, 0.75).toFixed(3)}, ${ratios.length} pairs of windows)`,
+  );
+}
