@@ -16,17 +16,43 @@ import { TARGETS } from "./targets/index.js";
 const CI_SECONDS_PER_TARGET = 1.5;
 const CI_FIXED_SEED = 20_261_122;
 
-const { values } = parseArgs({
-  args: process.argv.slice(2).filter((a) => a !== "--"),
-  options: {
-    seconds: { type: "string" },
-    seed: { type: "string" },
-    target: { type: "string" },
-    ci: { type: "boolean" },
-    "no-corpus": { type: "boolean" },
-    list: { type: "boolean" },
-  },
-});
+const USAGE = `usage: fuzz [--seconds N] [--seed N] [--target all|NAME,...] [--no-corpus] [--list] [--ci]
+  --seconds N   budget for all selected targets together, split evenly (default 60)
+  --seed N      seed of the run (default: random; printed either way)
+  --target      targets to run (default all; --list names them)
+  --no-corpus   do not write shrunk failures to fuzz/corpus/
+  --ci          ${CI_SECONDS_PER_TARGET} s per target with seed ${CI_FIXED_SEED}, then as long with --seed or a random one`;
+
+/** A wrong command line gets the usage and exit status 2, not a stack trace. */
+function usageError(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    args: process.argv.slice(2).filter((a) => a !== "--"),
+    options: {
+      seconds: { type: "string" },
+      seed: { type: "string" },
+      target: { type: "string" },
+      ci: { type: "boolean" },
+      "no-corpus": { type: "boolean" },
+      list: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+} catch (e) {
+  usageError((e as Error).message);
+}
+const { values } = parsed;
+if (values.help === true) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (values.seconds !== undefined && !(Number(values.seconds) > 0 && Number.isFinite(Number(values.seconds)))) usageError(`--seconds must be a positive number, got "${values.seconds}"`);
+if (values.seed !== undefined && !(/^\d+$/.test(values.seed) && Number.isSafeInteger(Number(values.seed)))) usageError(`--seed must be a non-negative integer, got "${values.seed}"`);
 
 if (values.list === true) {
   for (const t of TARGETS) console.log(`${t.name.padEnd(10)} ${t.description}`);

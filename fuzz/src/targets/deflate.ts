@@ -9,7 +9,7 @@
 import zlib from "node:zlib";
 import fc from "fast-check";
 import { ClientConnection, type Connection, type ConnectionEvent, encodeFrame, FrameDecoder, permessageDeflate, type PerMessageDeflateOptions, ServerConnection } from "@wsengine/core";
-import { apiCall, assert, checkEvents, concat, RSV1, seededRandom, toHex } from "./common.js";
+import { apiCall, assert, checkEvents, concat, RSV1, seededRandom, toHex, xorshift32 } from "./common.js";
 import type { FuzzTarget } from "./target.js";
 
 interface Message {
@@ -69,14 +69,7 @@ export const deflateArbitrary: fc.Arbitrary<DeflateInput> = fc.record({
 const WORDS = ["alpha", "beta", "gamma", "ping", "pong", "frame", "é", "数据", "🎉"];
 /** Compressible content: text made of words, or bytes with few distinct values. */
 function contentOf(m: Message): Uint8Array {
-  let x = m.seed >>> 0 || 1;
-  const next = (): number => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>>= 0);
-  };
+  const next = xorshift32(m.seed);
   if (!m.text) return Uint8Array.from({ length: m.size }, () => next() % 5);
   let text = "";
   while (text.length < m.size) text += `${WORDS[next() % WORDS.length]} `;

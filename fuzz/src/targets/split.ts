@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { ClientConnection, type Connection, type ConnectionEvent, FrameDecoder, permessageDeflate, ServerConnection } from "@wsengine/core";
-import { apiCall, assert, comparable, concat, seededRandom, splitAt, toHex } from "./common.js";
+import { apiCall, assert, comparable, concat, seededRandom, splitAt, toHex, xorshift32 } from "./common.js";
 import type { FuzzTarget } from "./target.js";
 
 type Send =
@@ -44,13 +44,8 @@ export const splitArbitrary: fc.Arbitrary<SplitInput> = fc.record({
 
 function bytesFrom(size: number, seed: number): Uint8Array {
   const out = new Uint8Array(size);
-  let x = seed | 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 3; // compressible
-  }
+  const next = xorshift32(seed | 1);
+  for (let i = 0; i < size; i++) out[i] = next() & 3; // compressible
   return out;
 }
 

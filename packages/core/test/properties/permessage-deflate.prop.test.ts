@@ -12,6 +12,7 @@ import { createPermessageDeflate, permessageDeflate, type PerMessageDeflateOptio
 import { RemoteProtocolError } from "../../src/errors.js";
 import { RSV1 } from "../../src/frame/opcode.js";
 import { concat, firstDifference, inspectDeflate, toHex } from "../helpers/deflate-stream.js";
+import { xorshift32 } from "../helpers/random.js";
 // The codec @wsengine/node ships (node:zlib for long whole messages), mixed in at random below.
 import { zlibDeflate } from "../../../node/src/zlib-deflate.js";
 
@@ -47,14 +48,7 @@ const WORDS = ["the", "socket", "frame", "deflate", "window", "message", "ping",
 
 /** Deterministic bytes for a {@link Content}: generated, not shrunk byte by byte. */
 function bytesOf({ kind, size, seed }: Content): Uint8Array {
-  let x = seed >>> 0 || 1;
-  const next = (): number => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>>= 0);
-  };
+  const next = xorshift32(seed);
   const out = new Uint8Array(size);
   if (kind === "random") {
     for (let i = 0; i < size; i++) out[i] = next() & 0xff;
