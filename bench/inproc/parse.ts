@@ -25,7 +25,7 @@ import { allCases, buildStream, caseKey, CHUNK_SIZE, chunked, openPair, SIZES } 
 import type { Case } from "../lib/fixtures.js";
 import { NODE_DEFLATE, requireNodeDefaults } from "../lib/native-mask.js";
 import { flagValue } from "../lib/args.js";
-import { budgetFrom, emit, sample, turns, workerArgs } from "../lib/measure.js";
+import { budgetFrom, emit, loop, sample, turns, workerArgs } from "../lib/measure.js";
 import type { Pass } from "../lib/measure.js";
 import { Receiver, wsDeflate, wsUsesBufferUtil } from "../lib/ws-internals.js";
 
@@ -129,7 +129,7 @@ for (const c of allCases(sizes)) {
   const { bytes, count } = buildStream(c);
   const pristine = chunked(bytes, readSize);
   if (impls.length === 2) {
-    comparePair(c, pristine, bytes, count);
+    await comparePair(c, pristine, bytes, count);
     continue;
   }
   const impl = impls[0]!;
@@ -154,35 +154,20 @@ lockstep.end();
 
 /**
  * `--impl A,B`: both implementations' passes in this process, each on its own copy of the reads,
- * sample windows alternating A B B A so that neither always runs first; prints one line. The
- * compressed cases of ws finish asynchronously and are left out.
+ * sample windows alternating A B B A so that neither always runs first; prints one line.
  */
-function comparePair(c: Case, pristine: readonly Buffer[], bytes: Uint8Array, count: number): void {
+async function comparePair(c: Case, pristine: readonly Buffer[], bytes: Uint8Array, count: number): Promise<void> {
   const key = caseKey(c);
-  if (c.deflate) {
-    console.log(`${key}: skipped (paired mode runs the uncompressed cases)`);
-    return;
-  }
   const { warmupMs, sampleMs, samples } = budgetFrom(argv, c.size);
-  const passes = impls.map((impl) => makePass(impl, c, pristine, chunked(bytes, readSize), count) as () => void);
+  const passes = impls.map((impl) => makePass(impl, c, pristine, chunked(bytes, readSize), count));
   const rates: number[][] = [[], []];
-  const window = (side: number, ms: number): number => {
-    const pass = passes[side]!;
-    const t0 = performance.now();
-    let n = 0;
-    let now = t0;
-    do {
-      pass();
-      n++;
-      now = performance.now();
-    } while (now - t0 < ms);
-    return (n * count * 1000) / (now - t0);
-  };
-  for (const side of [0, 1]) window(side, warmupMs);
+  for (const pass of passes) await loop(pass, warmupMs);
   // Twice --samples windows each (default 5 → 10 ratios).
   for (let i = 0; i < 2 * samples; i++) {
-    const order = i % 2 === 0 ? [0, 1] : [1, 0];
-    for (const side of order) rates[side]!.push(window(side, sampleMs));
+    for (const side of i % 2 === 0 ? [0, 1] : [1, 0]) {
+      const { passes: n, ms } = await loop(passes[side]!, sampleMs);
+      rates[side]!.push((n * count * 1000) / ms);
+    }
   }
   const ratios = rates[0]!.map((a, i) => a / rates[1]![i]!);
   const q = (xs: readonly number[], f: number): number => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(f * xs.length))]!;

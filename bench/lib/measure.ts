@@ -51,7 +51,8 @@ export async function sample(pass: Pass, budget: Budget): Promise<number[]> {
   return out;
 }
 
-async function loop(pass: Pass, ms: number): Promise<{ passes: number; ms: number }> {
+/** Passes of `pass` for at least `ms` milliseconds: how many, and how long they took. */
+export async function loop(pass: Pass, ms: number): Promise<{ passes: number; ms: number }> {
   const t0 = performance.now();
   let passes = 0;
   let now = t0;
