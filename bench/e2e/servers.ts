@@ -28,6 +28,9 @@ export interface ServerUnderTest {
   command(options: { port: number; deflate: boolean }): ServerCommand;
 }
 
+/** The arguments every server script takes (servers/common.ts). */
+const scriptArgs = (o: { port: number; deflate: boolean }): string[] => ["--port", String(o.port), "--deflate", o.deflate ? "on" : "off"];
+
 /**
  * Node servers run as plain JavaScript against the packages as npm would install them
  * (lib/node-build.ts: no loader in the process), with --expose-gc, so `mem` reports memory after
@@ -36,7 +39,7 @@ export interface ServerUnderTest {
 const node = (script: string, env: Record<string, string> = {}) =>
   (o: { port: number; deflate: boolean }): ServerCommand => ({
     command: process.execPath,
-    args: ["--expose-gc", nodeServerScript(script), "--port", String(o.port), "--deflate", o.deflate ? "on" : "off"],
+    args: ["--expose-gc", nodeServerScript(script), ...scriptArgs(o)],
     env,
   });
 
@@ -47,14 +50,14 @@ const bin = (name: string): string => join(repoDir, "node_modules/.bin", name);
 const bun = (script: string) =>
   (o: { port: number; deflate: boolean }): ServerCommand => ({
     command: bin("bun"),
-    args: [join(benchDir, "e2e/servers", script), "--port", String(o.port), "--deflate", o.deflate ? "on" : "off"],
+    args: [join(benchDir, "e2e/servers", script), ...scriptArgs(o)],
   });
 
 /** Deno resolves the workspace packages through node_modules; --expose-gc makes `mem` collect first. */
 const deno = (script: string) =>
   (o: { port: number; deflate: boolean }): ServerCommand => ({
     command: bin("deno"),
-    args: ["run", "-A", "--sloppy-imports", "--v8-flags=--expose-gc", join(benchDir, "e2e/servers", script), "--port", String(o.port), "--deflate", o.deflate ? "on" : "off"],
+    args: ["run", "-A", "--sloppy-imports", "--v8-flags=--expose-gc", join(benchDir, "e2e/servers", script), ...scriptArgs(o)],
   });
 
 const needs = (pkg: string, binary: string) => (): string | null => {

@@ -10,14 +10,20 @@
  * into a mark-compact after almost every scavenge (bench/README, "Large-message echo").
  *
  * So the first Node server command of a process stages, under `bench/.build/`, what an install
- * from npm holds: each @wsengine package's sources transpiled to `dist/` with its
- * `publishConfig.exports` as its exports, its dependencies linked, and the server scripts
- * transpiled beside them (`ws` resolves from bench/node_modules as before).
+ * from npm holds: each @wsengine package's own build (its `tsc -p tsconfig.json`, the `build`
+ * script) written to `dist/` with its `publishConfig.exports` as its exports, its dependencies
+ * linked, and the server scripts transpiled beside them (`ws` resolves from bench/node_modules
+ * as before).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import ts from "typescript";
 import { benchDir, repoDir } from "./processes.js";
+
+/** The compiler the packages' `build` scripts run. */
+const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 
 /** Where the staged install lives (git ignores it). */
 const nodeBuildDir = join(benchDir, ".build");
@@ -49,7 +55,8 @@ function buildStage(): void {
       publishConfig: { exports: unknown };
     };
     const outDir = join(nodeBuildDir, "node_modules", manifest.name);
-    transpileTree(join(packageDir, "src"), join(outDir, "dist"));
+    // The package's `build` script, with its output redirected into the stage.
+    execFileSync(process.execPath, [tsc, "-p", join(packageDir, "tsconfig.json"), "--outDir", join(outDir, "dist")], { stdio: "inherit" });
     writeFileSync(
       join(outDir, "package.json"),
       JSON.stringify({ name: manifest.name, version: manifest.version, type: "module", exports: manifest.publishConfig.exports }, null, 2),
@@ -69,16 +76,7 @@ function buildStage(): void {
   for (const file of SERVER_FILES) transpileFile(join(benchDir, file), join(nodeBuildDir, "bench", file.replace(/\.ts$/, ".js")));
 }
 
-/** Every `.ts` module under `srcDir` (declaration files aside) as `.js` under `outDir`. */
-function transpileTree(srcDir: string, outDir: string): void {
-  for (const entry of readdirSync(srcDir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !entry.name.endsWith(".ts") || entry.name.endsWith(".d.ts")) continue;
-    const file = join(entry.parentPath, entry.name);
-    transpileFile(file, join(outDir, relative(srcDir, file).replace(/\.ts$/, ".js")));
-  }
-}
-
-/** One module: types erased, ES2022 kept, no source map (plain `node` would not load one). */
+/** One bench module (not part of any package): types erased, ES2022 kept, no source map. */
 function transpileFile(file: string, out: string): void {
   const { outputText } = ts.transpileModule(readFileSync(file, "utf8"), {
     fileName: file,
