@@ -351,12 +351,14 @@ export class MessageReader {
   /**
    * Unmasks `src[start..start + n)` in place. `view` is a view of exactly that range: a supplied
    * mask function gets it whole (bufferutil reads its source from index 0 and would otherwise make
-   * a view per call), core's masker gets the chunk, whose word view it keeps.
+   * a view per call), core's masker gets the chunk, whose word view it keeps. With `ascii`,
+   * returns whether the bytes are known to be all ASCII (see InPlaceMasker.mask); else false.
    */
-  #unmaskInPlace(src: Uint8Array, start: number, n: number, key: Uint8Array, keyOffset: number, view: Uint8Array): void {
+  #unmaskInPlace(src: Uint8Array, start: number, n: number, key: Uint8Array, keyOffset: number, view: Uint8Array, ascii = false): boolean {
     const mask = this.#options.mask;
-    if (mask === maskInto || n < OWN_MASK_LIMIT) this.#masker.mask(src, start, n, key, keyOffset);
-    else mask(view, 0, view, 0, n, key, keyOffset);
+    if (mask === maskInto || n < OWN_MASK_LIMIT) return this.#masker.mask(src, start, n, key, keyOffset, ascii);
+    mask(view, 0, view, 0, n, key, keyOffset);
+    return false;
   }
 
   /** Free the reassembly buffer (on close). */
@@ -375,9 +377,11 @@ export class MessageReader {
     if (this.#options.adoptInput) {
       // The chunk is ours: unmask in place and hand out (or decode) a view, with no copy.
       data = this.#viewOf(src, start, n);
-      if (maskKey !== null) this.#unmaskInPlace(src, start, n, maskKey, maskOffset, data);
-      if (this.#opcode === Opcode.Text && this.#options.textAs === "bytes") {
-        if (!this.#isValidInChunk(src, start, start + n, data)) this.#failText(data);
+      const text = this.#opcode === Opcode.Text;
+      // Text that unmasks to all ASCII is valid UTF-8: the unmasking loop says so (see InPlaceMasker).
+      const ascii = maskKey !== null && this.#unmaskInPlace(src, start, n, maskKey, maskOffset, data, text);
+      if (text && this.#options.textAs === "bytes") {
+        if (!ascii && !this.#isValidInChunk(src, start, start + n, data)) this.#failText(data);
         events.push({ type: "text-bytes", data });
         return;
       }

@@ -253,6 +253,33 @@ export function maskTests(m: typeof MaskModule): void {
       );
     });
 
+    it("with `ascii`, says true exactly when every unmasked byte is below 0x80 (below SIMD_MIN; never a wrong true above)", () => {
+      const ascii = (length: number, seed: number): Uint8Array => pattern(length, seed).map((b) => b & 0x7f);
+      for (const length of LENGTHS) {
+        const plain = ascii(length, 7 * length + 1);
+        for (let keyOffset = 0; keyOffset < 4; keyOffset++) {
+          // Every position of a short payload, a spread of a long one's, and none.
+          const step = length <= 80 ? 1 : 37;
+          for (let bad = -1; bad < length; bad = bad < 0 ? 0 : bad + step) {
+            for (const start of [0, 1, 2, 3, 5]) {
+              const text = plain.slice();
+              if (bad >= 0) text[bad] = 0x80 | (bad & 0x7f);
+              const buf = new Uint8Array(length + 8);
+              buf.set(referenceMask(text, KEY, keyOffset), start);
+              const masker = new InPlaceMasker();
+              const said = masker.mask(buf, start, length, KEY, keyOffset, true);
+              expectSameBytes(buf.subarray(start, start + length), text);
+              if (length < 1024) expect(said, `length ${length}, non-ASCII at ${bad}, start ${start}`).toBe(bad < 0);
+              else if (bad >= 0) expect(said).toBe(false);
+              // Without `ascii` nobody looks.
+              buf.set(referenceMask(text, KEY, keyOffset), start);
+              expect(masker.mask(buf, start, length, KEY, keyOffset)).toBe(false);
+            }
+          }
+        }
+      }
+    });
+
     it("keeps the array alive until release(), and not after", async () => {
       setFlagsFromString("--expose_gc");
       const gc = runInNewContext("gc") as () => void;
