@@ -27,6 +27,7 @@ import { NODE_DEFLATE, requireNodeDefaults } from "../lib/native-mask.js";
 import { flagValue } from "../lib/args.js";
 import { budgetFrom, emit, loop, sample, turns, workerArgs } from "../lib/measure.js";
 import type { Pass } from "../lib/measure.js";
+import { summarize } from "../lib/stats.js";
 import { Receiver, wsDeflate, wsUsesBufferUtil } from "../lib/ws-internals.js";
 
 const argv = process.argv.slice(2);
@@ -169,11 +170,10 @@ async function comparePair(c: Case, pristine: readonly Buffer[], bytes: Uint8Arr
       rates[side]!.push((n * count * 1000) / ms);
     }
   }
-  const ratios = rates[0]!.map((a, i) => a / rates[1]![i]!);
-  const q = (xs: readonly number[], f: number): number => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(f * xs.length))]!;
+  const ratio = summarize(rates[0]!.map((a, i) => a / rates[1]![i]!));
   const [a, b] = impls.map(implName);
   console.log(
-    `${key}: ${a} ${q(rates[0]!, 0.5).toFixed(0)} msg/s, ${b} ${q(rates[1]!, 0.5).toFixed(0)} msg/s; ` +
-      `${a} ÷ ${b} median ${q(ratios, 0.5).toFixed(3)} (quartiles ${q(ratios, 0.25).toFixed(3)}–${q(ratios, 0.75).toFixed(3)}, ${ratios.length} pairs of windows)`,
+    `${key}: ${a} ${summarize(rates[0]!).median.toFixed(0)} msg/s, ${b} ${summarize(rates[1]!).median.toFixed(0)} msg/s; ` +
+      `${a} ÷ ${b} median ${ratio.median.toFixed(3)} (quartiles ${ratio.q1.toFixed(3)}–${ratio.q3.toFixed(3)}, ${ratio.n} pairs of windows)`,
   );
 }

@@ -377,10 +377,11 @@ export class MessageReader {
     if (this.#options.adoptInput) {
       // The chunk is ours: unmask in place and hand out (or decode) a view, with no copy.
       data = this.#viewOf(src, start, n);
-      const text = this.#opcode === Opcode.Text;
-      // Text that unmasks to all ASCII is valid UTF-8: the unmasking loop says so (see InPlaceMasker).
-      const ascii = maskKey !== null && this.#unmaskInPlace(src, start, n, maskKey, maskOffset, data, text);
-      if (text && this.#options.textAs === "bytes") {
+      // Text handed out as bytes that unmasks to all ASCII is valid UTF-8: the unmasking loop
+      // says so (see InPlaceMasker). Text decoded to a string is validated by the decoder anyway.
+      const textBytes = this.#opcode === Opcode.Text && this.#options.textAs === "bytes";
+      const ascii = maskKey !== null && this.#unmaskInPlace(src, start, n, maskKey, maskOffset, data, textBytes);
+      if (textBytes) {
         if (!ascii && !this.#isValidInChunk(src, start, start + n, data)) this.#failText(data);
         events.push({ type: "text-bytes", data });
         return;
