@@ -23,6 +23,7 @@ import { createInterface } from "node:readline";
 import { SERVERS } from "./e2e/servers.js";
 import type { ServerUnderTest } from "./e2e/servers.js";
 import { benchDir, hasTaskset, spawnPinned, treeCpuSeconds } from "./lib/processes.js";
+import { stagedScript } from "./lib/node-build.js";
 import { renderMarkdown, renderSvg } from "./lib/report.js";
 import type { E2eRecord, MemoryRecord, Results, WorkerRecord } from "./lib/report.js";
 import { flagValue } from "./lib/args.js";
@@ -128,9 +129,12 @@ function exited(child: ChildProcess, timeoutMs: number): Promise<number | null> 
 const glibcTunables = process.env.GLIBC_TUNABLES ?? "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432";
 const tunedMalloc: Readonly<Record<string, string>> = { GLIBC_TUNABLES: glibcTunables };
 
-/** An in-process job's worker, pinned to core 0, with its Node flags, the tuned malloc and `extra` arguments. */
+/**
+ * An in-process job's worker, pinned to core 0, with its Node flags, the tuned malloc and `extra`
+ * arguments; as plain JavaScript with no loader, like the Node servers (lib/node-build.ts).
+ */
 function spawnWorker(job: InprocJob, extra: readonly string[] = []): ChildProcess {
-  return spawnPinned(0, process.execPath, [...job.nodeFlags, "--import", "tsx", join(benchDir, job.script), ...job.args, ...extra, ...(quick ? ["--quick"] : [])], { ...tunedMalloc, ...job.env });
+  return spawnPinned(0, process.execPath, [...job.nodeFlags, stagedScript(job.script), ...job.args, ...extra, ...(quick ? ["--quick"] : [])], { ...tunedMalloc, ...job.env });
 }
 
 /** Run a worker to completion; returns its JSON lines. */
@@ -250,7 +254,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 interface InprocJob {
   readonly suite: string;
-  readonly script: string;
+  /** The worker; it runs staged, as plain JavaScript (lib/node-build.ts). */
+  readonly script: "inproc/parse.ts" | "inproc/encode.ts" | "inproc/ceiling.ts" | "inproc/alloc.ts";
   readonly impl: string;
   readonly args: readonly string[];
   readonly env: Record<string, string>;
@@ -276,18 +281,18 @@ const roundJobs: InprocJob[] = [
     ["ws", {}],
     ["ws-string", NO_BU],
     ["core-string", {}],
-  ].map(([impl, env]) => ({ suite: "parse", script: "inproc/parse.ts", impl: impl as string, args: ["--impl", impl as string, "--samples", "1"], env: env as Record<string, string>, nodeFlags: THROUGHPUT_FLAGS })),
+  ].map(([impl, env]): InprocJob => ({ suite: "parse", script: "inproc/parse.ts", impl: impl as string, args: ["--impl", impl as string, "--samples", "1"], env: env as Record<string, string>, nodeFlags: THROUGHPUT_FLAGS })),
   ...[
     ["core", {}],
     ["core+bufferutil", {}],
     ["ws", NO_BU],
     ["ws", {}],
-  ].map(([impl, env]) => ({ suite: "encode", script: "inproc/encode.ts", impl: impl as string, args: ["--impl", impl as string, "--samples", "1"], env: env as Record<string, string>, nodeFlags: THROUGHPUT_FLAGS })),
+  ].map(([impl, env]): InprocJob => ({ suite: "encode", script: "inproc/encode.ts", impl: impl as string, args: ["--impl", impl as string, "--samples", "1"], env: env as Record<string, string>, nodeFlags: THROUGHPUT_FLAGS })),
 ];
 const ROUND_SUITES = [...new Set(roundJobs.map((j) => j.suite))];
 const onceJobs: InprocJob[] = [
   { suite: "ceiling", script: "inproc/ceiling.ts", impl: "all", args: ["--samples", String(quick ? 1 : 5)], env: {}, nodeFlags: THROUGHPUT_FLAGS },
-  ...(["core", "ws"] as const).flatMap((impl) => [
+  ...(["core", "ws"] as const).flatMap((impl): InprocJob[] => [
     { suite: "alloc", script: "inproc/alloc.ts", impl, args: ["--impl", impl, "--mode", "bytes"], env: NO_BU, nodeFlags: ["--expose-gc", "--min-semi-space-size=64", "--max-semi-space-size=64"] },
     { suite: "alloc", script: "inproc/alloc.ts", impl, args: ["--impl", impl, "--mode", "gc"], env: NO_BU, nodeFlags: ["--expose-gc"] },
   ]),

@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { nodeServerScript } from "../lib/node-build.js";
+import { stagedScript } from "../lib/node-build.js";
 import { benchDir, repoDir } from "../lib/processes.js";
 
 export interface ServerCommand {
@@ -36,10 +36,10 @@ const scriptArgs = (o: { port: number; deflate: boolean }): string[] => ["--port
  * (lib/node-build.ts: no loader in the process), with --expose-gc, so `mem` reports memory after
  * a full GC.
  */
-const node = (script: string, env: Record<string, string> = {}) =>
+const node = (script: "ws.ts" | "wsengine-node.ts", env: Record<string, string> = {}) =>
   (o: { port: number; deflate: boolean }): ServerCommand => ({
     command: process.execPath,
-    args: ["--expose-gc", nodeServerScript(script), ...scriptArgs(o)],
+    args: ["--expose-gc", stagedScript(`e2e/servers/${script}`), ...scriptArgs(o)],
     env,
   });
 

@@ -1,6 +1,6 @@
 /**
- * The Node servers under test as users run them: plain JavaScript on `node`, with no loader in
- * the process. The workspace packages export their TypeScript sources, which Node 20 runs only
+ * The Node servers under test, and the in-process workers, as users run them: plain JavaScript on
+ * `node`, with no loader in the process. The workspace packages export their TypeScript sources, which Node 20 runs only
  * through a loader; tsx, the one used everywhere else here, transpiles each module in memory and
  * enables source maps for the whole process, and those maps and transpiled sources were the
  * largest strings in our server's heap (heap snapshots after a run under tsx: 8.5 MiB for our bare
@@ -9,11 +9,15 @@
  * the old generation holds 8 MiB or less, and above it a server streaming 1 MiB messages fell
  * into a mark-compact after almost every scavenge (bench/README, "Large-message echo").
  *
- * So the first Node server command of a process stages, under `bench/.build/`, what an install
+ * The in-process workers were the same case: under tsx, core's worker held 8.14 MiB after two full
+ * GCs and ws's 7.74, so only core's marked incrementally on the 1 MiB cases (bench/README, "Both
+ * in one process").
+ *
+ * So the first staged script a process asks for stages, under `bench/.build/`, what an install
  * from npm holds: each @wsengine package's own build (its `tsc -p tsconfig.json`, the `build`
  * script) written to `dist/` with its `publishConfig.exports` as its exports, its dependencies
- * linked, and the server scripts transpiled beside them (`ws` resolves from bench/node_modules
- * as before).
+ * linked, and the bench scripts transpiled beside them (`ws` resolves from bench/node_modules,
+ * up the directory tree, as it does for the sources).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -29,18 +33,32 @@ const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 const nodeBuildDir = join(benchDir, ".build");
 /** The packages a Node server imports, in dependency order. */
 const PACKAGES = ["core", "session", "node"] as const;
-/** The bench files the Node servers import (server scripts and what they import). */
-const SERVER_FILES = ["e2e/servers/common.ts", "e2e/servers/ws.ts", "e2e/servers/wsengine-node.ts", "lib/args.ts"] as const;
+/** The bench files run on Node (the server scripts, the in-process workers, and what they import). */
+const BENCH_FILES = [
+  "e2e/servers/common.ts",
+  "e2e/servers/ws.ts",
+  "e2e/servers/wsengine-node.ts",
+  "inproc/alloc.ts",
+  "inproc/ceiling.ts",
+  "inproc/encode.ts",
+  "inproc/parse.ts",
+  "lib/args.ts",
+  "lib/fixtures.ts",
+  "lib/measure.ts",
+  "lib/native-mask.ts",
+  "lib/stats.ts",
+  "lib/ws-internals.ts",
+] as const;
 
 let built = false;
 
-/** The staged JavaScript of a server script in `e2e/servers/` (builds the stage on first call). */
-export function nodeServerScript(script: string): string {
+/** The staged JavaScript of `file`, a path under bench/ such as `inproc/parse.ts` (builds the stage on first call). */
+export function stagedScript(file: (typeof BENCH_FILES)[number]): string {
   if (!built) {
     buildStage();
     built = true;
   }
-  return join(nodeBuildDir, "bench/e2e/servers", script.replace(/\.ts$/, ".js"));
+  return join(nodeBuildDir, "bench", file.replace(/\.ts$/, ".js"));
 }
 
 function buildStage(): void {
@@ -73,7 +91,7 @@ function buildStage(): void {
       }
     }
   }
-  for (const file of SERVER_FILES) transpileFile(join(benchDir, file), join(nodeBuildDir, "bench", file.replace(/\.ts$/, ".js")));
+  for (const file of BENCH_FILES) transpileFile(join(benchDir, file), join(nodeBuildDir, "bench", file.replace(/\.ts$/, ".js")));
 }
 
 /** One bench module (not part of any package): types erased, ES2022 kept, no source map. */
