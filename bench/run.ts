@@ -425,6 +425,7 @@ async function main(): Promise<void> {
       machine: machine(),
       inprocMalloc: glibcTunables,
       inprocNodeFlags: [...THROUGHPUT_FLAGS],
+      inprocStaged: true,
       e2eMalloc: glibcTunables,
       versions: { ws: version("ws"), bufferutil: version("bufferutil") },
       load: { start: loadavg(), end: [] },

@@ -60,6 +60,8 @@ export interface Results {
     inprocMalloc?: string;
     /** Node flags of the in-process parse, encode and ceiling workers; absent before any were set. */
     inprocNodeFlags?: string[];
+    /** True when the in-process workers ran as staged plain JavaScript (lib/node-build.ts); absent in results from before, whose workers ran under tsx. */
+    inprocStaged?: boolean;
     /** GLIBC_TUNABLES the end-to-end throughput servers and load generator ran with; absent before it was set. */
     e2eMalloc?: string;
     /** Set when the file joins parts measured in different runs: which part comes from where. */
@@ -291,6 +293,7 @@ export function renderMarkdown(r: Results): string {
   L.push(`- Machine: ${m.machine.cpu}, ${m.machine.nproc} cores, ${m.machine.memoryGiB} GiB, ${m.machine.kernel}; Node ${m.machine.node}; processes pinned with taskset: ${m.machine.taskset ? "yes" : "no"}`);
   if (m.inprocMalloc !== undefined) L.push(`- In-process workers ran with GLIBC_TUNABLES=${m.inprocMalloc} (see bench/README.md, Method)`);
   if (m.inprocNodeFlags !== undefined && m.inprocNodeFlags.length > 0) L.push(`- In-process parse, encode and ceiling workers ran with \`node ${m.inprocNodeFlags.join(" ")}\` (see bench/README.md, Method)`);
+  if (m.inprocStaged === true) L.push("- In-process workers ran as plain JavaScript staged by bench/lib/node-build.ts, with no loader (see bench/README.md, Method)");
   if (m.e2eMalloc !== undefined) L.push(`- End-to-end throughput runs (servers and load generator; not the memory runs) ran with GLIBC_TUNABLES=${m.e2eMalloc}`);
   L.push(`- Peers: ws ${m.versions.ws ?? "?"}, bufferutil ${m.versions.bufferutil ?? "?"}`);
   L.push(`- Load average (1/5/15 min) at start ${m.load.start.map((x) => x.toFixed(2)).join(" / ")}, at end ${m.load.end.map((x) => x.toFixed(2)).join(" / ")} (${m.machine.nproc} cores: a load above ~0.5 means other work shared the cores)`);
