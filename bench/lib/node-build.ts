@@ -1,17 +1,17 @@
 /**
- * The Node servers under test, and the in-process workers, as users run them: plain JavaScript on
- * `node`, with no loader in the process. The workspace packages export their TypeScript sources, which Node 20 runs only
- * through a loader; tsx, the one used everywhere else here, transpiles each module in memory and
- * enables source maps for the whole process, and those maps and transpiled sources were the
- * largest strings in our server's heap (heap snapshots after a run under tsx: 8.5 MiB for our bare
- * echo server, 7.0 MiB for ws's; as plain JavaScript, 5.4 and 4.6 MiB of heap used after a full
- * GC). That is not noise: V8 11.3 starts no incremental marking from its allocation limits while
+ * The Node servers under test, and the in-process workers, as users run them: plain JavaScript
+ * on `node`, with no loader in the process. The workspace packages export their TypeScript
+ * sources, which Node 20 runs only through a loader; tsx, the one used everywhere else here,
+ * transpiles each module in memory and enables source maps for the whole process, and those maps
+ * and transpiled sources were the largest strings in our server's heap (heap snapshots after a
+ * run under tsx: 8.5 MiB for our bare echo server, 7.0 MiB for ws's; as plain JavaScript, 5.4 and
+ * 4.6 MiB of heap used after a full GC). That is not noise: V8 11.3 starts no incremental marking from its allocation limits while
  * the old generation holds 8 MiB or less, and above it a server streaming 1 MiB messages fell
  * into a mark-compact after almost every scavenge (bench/README, "Large-message echo").
  *
- * The in-process workers were the same case: under tsx, core's worker held 8.14 MiB after two full
- * GCs and ws's 7.74, so only core's marked incrementally on the 1 MiB cases (bench/README, "Both
- * in one process").
+ * The in-process workers were the same case: under tsx, core + bufferutil's parse worker held
+ * 8.12 MiB after two full GCs and ws + bufferutil's 7.69, so only core's marked incrementally on
+ * the 1 MiB cases; staged, 6.29 and 5.93 (bench/README, Method, "Plain JavaScript").
  *
  * So the first staged script a process asks for stages, under `bench/.build/`, what an install
  * from npm holds: each @wsengine package's own build (its `tsc -p tsconfig.json`, the `build`
