@@ -24,6 +24,7 @@ import { SERVERS } from "./e2e/servers.js";
 import type { ServerUnderTest } from "./e2e/servers.js";
 import { benchDir, hasTaskset, spawnPinned, treeCpuSeconds } from "./lib/processes.js";
 import { stagedScript } from "./lib/node-build.js";
+import type { StagedFile } from "./lib/node-build.js";
 import { renderMarkdown, renderSvg } from "./lib/report.js";
 import type { E2eRecord, MemoryRecord, Results, WorkerRecord } from "./lib/report.js";
 import { flagValue } from "./lib/args.js";
@@ -255,7 +256,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 interface InprocJob {
   readonly suite: string;
   /** The worker; it runs staged, as plain JavaScript (lib/node-build.ts). */
-  readonly script: "inproc/parse.ts" | "inproc/encode.ts" | "inproc/ceiling.ts" | "inproc/alloc.ts";
+  readonly script: Extract<StagedFile, `inproc/${string}`>;
   readonly impl: string;
   readonly args: readonly string[];
   readonly env: Record<string, string>;

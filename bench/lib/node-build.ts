@@ -5,9 +5,10 @@
  * transpiles each module in memory and enables source maps for the whole process, and those maps
  * and transpiled sources were the largest strings in our server's heap (heap snapshots after a
  * run under tsx: 8.5 MiB for our bare echo server, 7.0 MiB for ws's; as plain JavaScript, 5.4 and
- * 4.6 MiB of heap used after a full GC). That is not noise: V8 11.3 starts no incremental marking from its allocation limits while
- * the old generation holds 8 MiB or less, and above it a server streaming 1 MiB messages fell
- * into a mark-compact after almost every scavenge (bench/README, "Large-message echo").
+ * 4.6 MiB of heap used after a full GC). That is not noise: V8 11.3 starts no incremental marking
+ * from its allocation limits while the old generation holds 8 MiB or less, and above it a server
+ * streaming 1 MiB messages fell into a mark-compact after almost every scavenge (bench/README,
+ * "Large-message echo").
  *
  * The in-process workers were the same case: under tsx, core + bufferutil's parse worker held
  * 8.12 MiB after two full GCs and ws + bufferutil's 7.69, so only core's marked incrementally on
@@ -49,16 +50,21 @@ const BENCH_FILES = [
   "lib/stats.ts",
   "lib/ws-internals.ts",
 ] as const;
+/** A bench file that runs staged, as a path under bench/. */
+export type StagedFile = (typeof BENCH_FILES)[number];
+
+/** Where the stage holds `file`'s JavaScript. */
+const stagedPath = (file: StagedFile): string => join(nodeBuildDir, "bench", file.replace(/\.ts$/, ".js"));
 
 let built = false;
 
-/** The staged JavaScript of `file`, a path under bench/ such as `inproc/parse.ts` (builds the stage on first call). */
-export function stagedScript(file: (typeof BENCH_FILES)[number]): string {
+/** The staged JavaScript of `file`, such as `inproc/parse.ts` (builds the stage on first call). */
+export function stagedScript(file: StagedFile): string {
   if (!built) {
     buildStage();
     built = true;
   }
-  return join(nodeBuildDir, "bench", file.replace(/\.ts$/, ".js"));
+  return stagedPath(file);
 }
 
 function buildStage(): void {
@@ -91,7 +97,7 @@ function buildStage(): void {
       }
     }
   }
-  for (const file of BENCH_FILES) transpileFile(join(benchDir, file), join(nodeBuildDir, "bench", file.replace(/\.ts$/, ".js")));
+  for (const file of BENCH_FILES) transpileFile(join(benchDir, file), stagedPath(file));
 }
 
 /** One bench module (not part of any package): types erased, ES2022 kept, no source map. */
