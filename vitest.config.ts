@@ -94,11 +94,14 @@ export default defineConfig({
         },
       },
       {
-        // Replays the minimised fuzz failures in fuzz/corpus (the campaigns are `pnpm --filter @wsengine/fuzz fuzz`).
+        // Replays the minimised fuzz failures in fuzz/corpus and runs the model target as the state
+        // machine's model-based property test (the campaigns are `pnpm --filter @wsengine/fuzz fuzz`).
         test: {
           name: "fuzz",
           root: "fuzz",
           include: ["test/**/*.test.ts"],
+          // As for core's property tests: a busy 2-core CI machine must not turn real work into a timeout.
+          testTimeout: 60_000,
         },
       },
       {

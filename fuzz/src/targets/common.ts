@@ -1,7 +1,7 @@
 /**
  * What the fuzz targets share: connections brought to the open state through core's public API
- * only, a seeded RandomSource, frame helpers, and the checks every target runs on the events
- * and the outbox (the h11-style fuzz contract: never throw, never report an internal error,
+ * only, a seeded RandomSource (core's test helper), frame helpers, and the checks every target
+ * runs on the events and the outbox (the h11-style fuzz contract: never throw, never report an internal error,
  * exactly one `closed` and it is last, every byte written parses).
  */
 import { createHash } from "node:crypto";
@@ -14,60 +14,18 @@ import {
   FrameDecoder,
   InternalError,
   LocalProtocolError,
-  type RandomSource,
   RSV1,
   ServerConnection,
   type ServerOptions,
 } from "@wsengine/core";
+import { seededRandom } from "../../../packages/core/test/helpers/random.js";
+import { concat, toHex } from "../../../packages/core/test/helpers/bytes.js";
 
-/** xorshift32 from `seed` (0 counts as 1): each call returns the next unsigned 32-bit value. */
-export function xorshift32(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>>= 0);
-  };
-}
+// One xorshift and one set of byte helpers: core's test helpers serve the campaigns too.
+export { seededRandom, xorshift32 } from "../../../packages/core/test/helpers/random.js";
+export { concat, splitAt, toHex, utf8 } from "../../../packages/core/test/helpers/bytes.js";
 
-/** A deterministic RandomSource (xorshift32): reproducible masks and keys. */
-export function seededRandom(seed = 0x9e3779b9): RandomSource {
-  const next = xorshift32(seed);
-  return (into) => {
-    for (let i = 0; i < into.length; i++) into[i] = next() & 0xff;
-  };
-}
-
-export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 export const latin1 = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
-export const toHex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** Cut `bytes` at the given offsets (clamped, sorted, deduplicated); pieces are copies. */
-export function splitAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => Math.max(0, Math.min(bytes.length, c))))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(bytes.slice(prev, p));
-    prev = p;
-  }
-  out.push(bytes.slice(prev));
-  return out;
-}
 
 export const REQUEST =
   "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +

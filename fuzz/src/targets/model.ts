@@ -1,18 +1,23 @@
 /**
  * Model-based command sequences on an in-memory client/server pair (deflate on or off): sends,
  * fragments, pings, pongs, closes, failures, partial deliveries and cut transports. The model
- * holds only what each side must eventually see; every outbox must parse.
+ * holds only what each side must eventually see: messages in order, one pong per ping and per
+ * unsolicited pong, a clean close; every outbox must parse. The `fuzz` vitest project runs it
+ * too (test/model.test.ts), as the state machine's model-based property test.
  */
 import fc from "fast-check";
 import { ClientConnection, type Connection, type ConnectionEvent, permessageDeflate, ServerConnection } from "@wsengine/core";
-import { apiCall, assert, checkEvents, checkOutbox, comparable, concat, RSV1, seededRandom } from "./common.js";
+import { apiCall, assert, checkEvents, checkOutbox, comparable, concat, RSV1, seededRandom, toHex } from "./common.js";
 import type { FuzzTarget } from "./target.js";
 
 type Side = "client" | "server";
 const other = (s: Side): Side => (s === "client" ? "server" : "client");
 
 interface Model {
+  /** Messages each side must receive, in order. */
   readonly expected: Record<Side, unknown[]>;
+  /** Pongs each side must receive: answers to its pings and the peer's unsolicited pongs. */
+  readonly pongs: Record<Side, number>;
   closeStartedBy: Side | null;
   failed: boolean;
   cut: boolean;
@@ -22,6 +27,7 @@ class Real {
   readonly conn: Record<Side, Connection>;
   readonly events: Record<Side, ConnectionEvent[]> = { client: [], server: [] };
   readonly wire: Record<Side, Uint8Array[]> = { client: [], server: [] };
+  /** Bytes in flight towards each side. */
   readonly inFlight: Record<Side, Uint8Array> = { client: new Uint8Array(0), server: new Uint8Array(0) };
   readonly eofSent: Record<Side, boolean> = { client: false, server: false };
   readonly deflate: boolean;
@@ -106,22 +112,19 @@ class SendText implements fc.Command<Model, Real> {
 
 class SendBinary implements fc.Command<Model, Real> {
   readonly side: Side;
-  readonly size: number;
-  readonly fill: number;
-  constructor(side: Side, size: number, fill: number) {
+  readonly data: Uint8Array;
+  constructor(side: Side, data: Uint8Array) {
     this.side = side;
-    this.size = size;
-    this.fill = fill;
+    this.data = data;
   }
   check = always;
   run(m: Model, r: Real): void {
     if (!canSend(m, r, this.side)) return;
-    const data = new Uint8Array(this.size).map((_, i) => (i * this.fill) & 0xff);
-    r.conn[this.side].sendBinary(data.slice());
-    m.expected[other(this.side)].push({ type: "binary", data: Buffer.from(data).toString("hex") });
+    r.conn[this.side].sendBinary(this.data.slice());
+    m.expected[other(this.side)].push({ type: "binary", data: toHex(this.data) });
     r.collect();
   }
-  toString = (): string => `${this.side}.sendBinary(${this.size})`;
+  toString = (): string => `${this.side}.sendBinary(${this.data.length} bytes)`;
 }
 
 class Control implements fc.Command<Model, Real> {
@@ -137,6 +140,8 @@ class Control implements fc.Command<Model, Real> {
   run(m: Model, r: Real): void {
     if (!canSend(m, r, this.side)) return;
     r.conn[this.side][this.kind](new Uint8Array(this.size).fill(1));
+    // A ping is answered to its sender; a pong goes to the peer as it is.
+    m.pongs[this.kind === "ping" ? this.side : other(this.side)]++;
     r.collect();
   }
   toString = (): string => `${this.side}.${this.kind}(${this.size})`;
@@ -198,9 +203,14 @@ class Cut implements fc.Command<Model, Real> {
 }
 
 const side = fc.constantFrom<Side>("client", "server");
+// Random short payloads (incompressible, any bytes), and long patterned ones around the 16-bit length boundary.
+const binaryPayload = fc.oneof(
+  fc.uint8Array({ maxLength: 300 }),
+  fc.tuple(fc.constantFrom(65535, 65536, 70_000), fc.integer({ min: 0, max: 7 })).map(([n, f]) => new Uint8Array(n).map((_, i) => (i * f) & 0xff)),
+);
 const commands = [
   fc.tuple(side, fc.string({ unit: "grapheme", maxLength: 30 }), fc.integer({ min: 1, max: 3 })).map(([s, t, p]) => new SendText(s, t, p)),
-  fc.tuple(side, fc.oneof(fc.nat(300), fc.constantFrom(65535, 65536, 70_000)), fc.integer({ min: 0, max: 7 })).map(([s, n, f]) => new SendBinary(s, n, f)),
+  fc.tuple(side, binaryPayload).map(([s, d]) => new SendBinary(s, d)),
   fc.tuple(side, fc.constantFrom("ping" as const, "pong" as const), fc.nat(125)).map(([s, k, n]) => new Control(s, k, n)),
   fc.tuple(side, fc.constantFrom(1000, 1001, 3000, 4999)).map(([s, c]) => new Close(s, c)),
   side.map((s) => new Fail(s)),
@@ -216,7 +226,7 @@ export interface ModelInput {
 export const modelArbitrary: fc.Arbitrary<ModelInput> = fc.record({ deflate: fc.boolean(), commands: fc.commands(commands, { maxCommands: 40 }) });
 
 function check(input: ModelInput): void {
-  const model: Model = { expected: { client: [], server: [] }, closeStartedBy: null, failed: false, cut: false };
+  const model: Model = { expected: { client: [], server: [] }, pongs: { client: 0, server: 0 }, closeStartedBy: null, failed: false, cut: false };
   const real = new Real(input.deflate);
   fc.modelRun(() => ({ model, real }), input.commands);
   if (!model.cut) real.settle();
@@ -227,15 +237,24 @@ function check(input: ModelInput): void {
     const messages = comparable(events.filter((e) => e.type === "text" || e.type === "binary")).map((e) => e as { type: string; data: unknown });
     const expected = model.expected[s];
     const shown = (): string => `got ${JSON.stringify(messages).slice(0, 300)}, expected ${JSON.stringify(expected).slice(0, 300)}`;
+    const closed = events.filter((e) => e.type === "closed");
+    if (model.cut && !model.failed) {
+      // Only the cut may end a connection that no one closed or failed.
+      for (const c of closed) assert(c.type === "closed" && (c.error === null || c.error.code === "UNEXPECTED_EOF"), `${s}: cut reported as ${JSON.stringify(comparable([c]))}`);
+    }
     if (model.cut || model.failed) {
       // What arrived is a prefix of what was sent, in order.
       assert(JSON.stringify(expected.slice(0, messages.length)) === JSON.stringify(messages), `${s}: messages are not a prefix of those sent: ${shown()}`);
     } else {
       assert(JSON.stringify(messages) === JSON.stringify(expected), `${s}: messages differ: ${shown()}`);
-      const closed = events.filter((e) => e.type === "closed");
+      const pongs = events.filter((e) => e.type === "pong").length;
+      // A ping still in flight when the peer sends its Close is not answered (RFC 6455 §5.5.1).
+      if (model.closeStartedBy === null) assert(pongs === model.pongs[s], `${s}: ${pongs} pongs, expected ${model.pongs[s]}`);
+      else assert(pongs <= model.pongs[s], `${s}: ${pongs} pongs, at most ${model.pongs[s]} expected`);
       if (model.closeStartedBy !== null) {
-        assert(closed.length === 1 && closed[0]!.type === "closed" && closed[0]!.wasClean && closed[0]!.error === null, `${s}: unclean close ${JSON.stringify(comparable(closed))}`);
-        assert(real.conn[s].state === "closed", `${s}: state ${real.conn[s].state} after the closing handshake`);
+        const c = closed[0];
+        assert(closed.length === 1 && c?.type === "closed" && c.wasClean && c.error === null && c.reason === "bye", `${s}: unclean close ${JSON.stringify(comparable(closed))}`);
+        assert(real.conn[s].state === "closed" && real.conn[s].outgoingEnded, `${s}: state ${real.conn[s].state} after the closing handshake`);
       } else {
         assert(closed.length === 0, `${s}: closed without a close`);
       }

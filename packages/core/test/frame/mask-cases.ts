@@ -8,11 +8,9 @@ import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type * as MaskModule from "../../src/frame/mask.js";
+import { hex, toHex } from "../helpers/bytes.js";
 import { seededRandom } from "../helpers/random.js";
 
-const hex = (text: string): Uint8Array =>
-  Uint8Array.from(text.replace(/\s+/g, "").match(/../g) ?? [], (h) => parseInt(h, 16));
-const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 const KEY = hex("37 fa 21 3d");
 

@@ -4,19 +4,8 @@
  * it bumps raw windowBits 8 to 9), and a builder for maximal-ratio bombs.
  */
 
-// Byte helpers, kept here so these tests load only the extension's own modules.
-export const hex = (text: string): Uint8Array => Uint8Array.from(text.replace(/\s+/g, "").match(/../g) ?? [], (h) => parseInt(h, 16));
-export const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+// The byte helpers import nothing, so these tests still load only the extension's own modules.
+export { concat, hex, toHex, utf8 } from "./bytes.js";
 
 /**
  * Where two byte arrays first differ, or -1 when they are equal. vitest's toEqual walks large

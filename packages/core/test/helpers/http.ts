@@ -1,5 +1,7 @@
-/** Helpers for handshake tests: latin1 bytes, head texts, and splitting byte streams. */
+/** Helpers for handshake tests: latin1 bytes, head texts, and splitting byte streams (bytes.ts). */
 import { HandshakeError } from "../../src/errors.js";
+
+export { splitAt } from "./bytes.js";
 
 /** One byte per character; throws on a character above U+00FF so tests never mis-encode. */
 export function latin1(text: string): Uint8Array {
@@ -44,19 +46,6 @@ export const VALID_RESPONSE_LINES: readonly string[] = [
   "Connection: Upgrade",
   `Sec-WebSocket-Accept: ${RFC_ACCEPT}`,
 ];
-
-/** Cut `bytes` at the given offsets (sorted, deduplicated, clamped). */
-export function splitAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => Math.max(0, Math.min(bytes.length, c))))].sort((a, b) => a - b);
-  const parts: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of points) {
-    parts.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  parts.push(bytes.subarray(prev));
-  return parts;
-}
 
 /** Run `fn` and return the HandshakeError it throws; fails the test on anything else. */
 export function catchHandshakeError(fn: () => unknown): HandshakeError {

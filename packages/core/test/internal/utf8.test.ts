@@ -6,11 +6,8 @@ import {
   encodeUtf8,
   isValidUtf8,
 } from "../../src/internal/utf8.js";
-
-// Local on purpose: these tests exercise one module and should not load the engine's helpers.
-const hex = (text: string): Uint8Array =>
-  Uint8Array.from(text.replace(/\s+/g, "").match(/../g) ?? [], (h) => parseInt(h, 16));
-const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+// bytes.ts imports nothing: these tests still load only the module they test.
+import { hex, utf8 } from "../helpers/bytes.js";
 
 /** `bytes` copied into a fresh buffer at byte offset `offset`, to vary alignment. */
 function at(offset: number, bytes: Uint8Array): Uint8Array {
