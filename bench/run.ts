@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { SERVERS } from "./e2e/servers.js";
 import type { ServerUnderTest } from "./e2e/servers.js";
-import { benchDir, hasTaskset, spawnPinned, treeCpuSeconds } from "./lib/processes.js";
+import { benchDir, coreSpeed, hasTaskset, spawnPinned, treeCpuSeconds } from "./lib/processes.js";
 import { stagedScript } from "./lib/node-build.js";
 import type { StagedFile } from "./lib/node-build.js";
 import { renderMarkdown, renderSvg } from "./lib/report.js";
@@ -416,6 +416,8 @@ async function main(): Promise<void> {
     (doInproc ? ROUND_SUITES.length * runs + onceJobs.length : 0) +
     (doE2e ? SCENARIOS.reduce((n, sc) => n + runs * available.filter((s) => !sc.deflate || s.deflate !== false).length, 0) + MEMORY.reduce((n, m) => n + m.runs * memServersFor(m).length, 0) : 0);
 
+  // Core speed next to what was measured: at the start, before each in-process round or job, at the end.
+  const coreProbes: NonNullable<Results["meta"]["coreSpeed"]> = [{ at: "start", ms: await coreSpeed() }];
   const results: Results = {
     meta: {
       date: new Date().toISOString(),
@@ -430,6 +432,7 @@ async function main(): Promise<void> {
       e2eMalloc: glibcTunables,
       versions: { ws: version("ws"), bufferutil: version("bufferutil") },
       load: { start: loadavg(), end: [] },
+      coreSpeed: coreProbes,
       seconds: 0,
     },
     inproc: [],
@@ -445,6 +448,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < runs; round++) {
       for (const suite of ROUND_SUITES) {
         progress(`in-process ${suite}, round ${round + 1}/${runs}`);
+        coreProbes.push({ at: `${suite} round ${round + 1}`, ms: await coreSpeed() });
         try {
           await runLockstep(roundJobs.filter((j) => j.suite === suite), round, results.inproc);
         } catch (e) {
@@ -455,6 +459,7 @@ async function main(): Promise<void> {
     }
     for (const job of onceJobs) {
       progress(`in-process ${job.suite} ${job.impl} ${job.args.join(" ")}`);
+      coreProbes.push({ at: `${job.suite} ${job.impl}`, ms: await coreSpeed() });
       try {
         results.inproc.push(...(await runWorker(job)));
       } catch (e) {
@@ -474,8 +479,9 @@ async function main(): Promise<void> {
           for (const s of rotate(running, run)) {
             progress(`e2e ${scenario.id} ${s.server.id}, run ${run + 1}/${runs}`);
             try {
+              const coreMs = await coreSpeed();
               const r = await loadgen(s, [...scenario.args, "--duration", `${duration}`, "--warmup", `${warmup}`], duration + warmup + 60_000);
-              results.e2e.push({ scenario: scenario.id, title: scenario.title, unit: scenario.unit, server: s.server.id, run, value: Number(r[scenario.metric]), raw: r } satisfies E2eRecord);
+              results.e2e.push({ scenario: scenario.id, title: scenario.title, unit: scenario.unit, server: s.server.id, run, value: Number(r[scenario.metric]), raw: r, coreMs } satisfies E2eRecord);
             } catch (e) {
               results.errors.push(`${scenario.id} ${s.server.id}: ${(e as Error).message}`);
               note(`error: ${scenario.id} ${s.server.id}: ${(e as Error).message}`);
@@ -534,6 +540,7 @@ async function main(): Promise<void> {
   }
 
   results.meta.load.end = loadavg();
+  coreProbes.push({ at: "end", ms: await coreSpeed() });
   results.meta.seconds = Math.round((Date.now() - started) / 1000);
   const stamp = results.meta.date.replace(/[:.]/g, "-");
   const name = quick ? "quick" : stamp;

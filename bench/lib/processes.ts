@@ -85,3 +85,27 @@ export function treeCpuSeconds(pid: number): number | null {
   if (!existsSync(`/proc/${pid}/stat`)) return null;
   return ticks(pid) / ticksPerSecond();
 }
+
+/**
+ * The same integer loop timed on core 0 and then on core 1, in ms (the median of three slices of
+ * 3·10^7 additions each, so that one stall of the VM does not count as a slow core). This
+ * machine is a VM whose virtual cores change speed independently: at times the loop takes 1.7×
+ * as long on core 0 as on core 1, and minutes later the same on both. The servers and in-process
+ * workers run on core 0 and the load generator on core 1, so a run records the probe next to
+ * what it measured (bench/README.md, Method, "Core speed").
+ */
+export async function coreSpeed(): Promise<[core0: number, core1: number]> {
+  const once = (core: number): Promise<number> =>
+    new Promise((resolve) => {
+      const child = spawnPinned(core, process.execPath, ["-e", CORE_SPEED_LOOP]);
+      let out = "";
+      child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
+      child.on("close", () => resolve(Number.parseFloat(out)));
+    });
+  return [await once(0), await once(1)];
+}
+
+// A first slice lets the JIT settle; the three timed ones follow in the same function.
+const CORE_SPEED_LOOP = `const f = (n) => { let x = 0; for (let i = 0; i < n; i++) x = (x + i * 7) | 0; return x; };
+f(1e7); const ms = [0, 1, 2].map(() => { const t = performance.now(); f(3e7); return performance.now() - t; }).sort((a, b) => a - b);
+process.stdout.write(String(ms[1]));`;

@@ -33,6 +33,8 @@ export interface E2eRecord {
   readonly run: number;
   readonly value: number;
   readonly raw: Record<string, number | string>;
+  /** `coreSpeed()` right before this run: the probe loop's ms on core 0 (server) and core 1 (load generator); absent in results from before it. */
+  readonly coreMs?: readonly [number, number];
 }
 
 export interface MemoryRecord {
@@ -68,6 +70,8 @@ export interface Results {
     sources?: string;
     versions: Record<string, string>;
     load: { start: number[]; end: number[] };
+    /** `coreSpeed()` at the start, before each in-process round, and at the end (ms on core 0, core 1); absent in results from before it. */
+    coreSpeed?: { at: string; ms: readonly [number, number] }[];
     seconds: number;
   };
   inproc: WorkerRecord[];
@@ -284,6 +288,12 @@ const fmtRatio = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×
 const fmtNeed = (x: number): string => `${Number(x.toFixed(2))}×`;
 const spread = (s: Summary | undefined, f: (x: number) => string = si): string => (s === undefined ? "–" : s.n > 1 ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : f(s.median));
 
+/** Median (min–max) of core 0 ÷ core 1 probe ratios. */
+function coreSpread(ratios: readonly number[]): string {
+  const sorted = [...ratios].sort((a, b) => a - b);
+  return `${med(sorted).toFixed(2)} (${sorted[0]!.toFixed(2)}–${sorted[sorted.length - 1]!.toFixed(2)})`;
+}
+
 export function renderMarkdown(r: Results): string {
   const m = r.meta;
   const L: string[] = [];
@@ -297,6 +307,12 @@ export function renderMarkdown(r: Results): string {
   if (m.e2eMalloc !== undefined) L.push(`- End-to-end throughput runs (servers and load generator; not the memory runs) ran with GLIBC_TUNABLES=${m.e2eMalloc}`);
   L.push(`- Peers: ws ${m.versions.ws ?? "?"}, bufferutil ${m.versions.bufferutil ?? "?"}`);
   L.push(`- Load average (1/5/15 min) at start ${m.load.start.map((x) => x.toFixed(2)).join(" / ")}, at end ${m.load.end.map((x) => x.toFixed(2)).join(" / ")} (${m.machine.nproc} cores: a load above ~0.5 means other work shared the cores)`);
+  if (m.coreSpeed !== undefined && m.coreSpeed.length > 0) {
+    const first = m.coreSpeed[0]!;
+    const last = m.coreSpeed[m.coreSpeed.length - 1]!;
+    const ms = (p: { ms: readonly [number, number] }): string => `${p.ms[0].toFixed(0)} / ${p.ms[1].toFixed(0)}`;
+    L.push(`- Core speed probe (bench/lib/processes.ts \`coreSpeed\`: one integer loop, ms on core 0 / core 1): ${ms(first)} at the start, ${ms(last)} at the end; core 0 ÷ core 1 over these and the other probes outside the end-to-end runs (before each in-process round and job; ${m.coreSpeed.length} in all) ${coreSpread(m.coreSpeed.map((p) => p.ms[0] / p.ms[1]))}, and per end-to-end run in the table there`);
+  }
   L.push(`- ${m.runs} run(s) of each measurement; e2e runs of ${m.durationMs / 1000} s after ${m.warmupMs / 1000} s warm-up. Cells: median (min–max).`, "");
 
   const cs = checks(r);
@@ -365,13 +381,16 @@ export function renderMarkdown(r: Results): string {
 
   const e2e = e2eMedians(r);
   if (e2e.size > 0) {
+    // Results from before the core speed probe have no such column.
+    const probed = r.e2e.some((e) => e.coreMs !== undefined);
     L.push(
       "## End to end (127.0.0.1, server on core 0, load generator on core 1)",
       "",
       "CPU: each process's CPU time over the timed window as a share of its core (median of the runs); whichever is near 1 set the pace.",
+      ...(probed ? ["", "Core 0 ÷ 1: the core speed probe's time on the server's core over its time on the generator's, right before each run (median, min–max); above 1, the server's core was the slower one."] : []),
       "",
-      "| Scenario | Server | Result | p50 / p99 latency (ms) | CPU: server / generator | wsengine ÷ this |",
-      "| --- | --- | --- | --- | --- | --- |",
+      `| Scenario | Server | Result | p50 / p99 latency (ms) | CPU: server / generator |${probed ? " Core 0 ÷ 1 |" : ""} wsengine ÷ this |`,
+      `| --- | --- | --- | --- | --- |${probed ? " --- |" : ""} --- |`,
     );
     for (const [scenario, byServer] of e2e) {
       const first = r.e2e.find((e) => e.scenario === scenario)!;
@@ -385,7 +404,9 @@ export function renderMarkdown(r: Results): string {
         };
         const p50 = raw("p50ms");
         const lat = p50 === "–" ? "–" : `${p50} / ${raw("p99ms")}`;
-        L.push(`| ${first.title} | ${LABELS[server] ?? server} | ${spread(s)} ${first.unit} | ${lat} | ${raw("serverCpu")} / ${raw("loadgenCpu")} | ${server.startsWith("wsengine") || ours === undefined ? "" : fmtRatio(ours.median / s.median)} |`);
+        const slower = rows.flatMap((e) => (e.coreMs === undefined ? [] : [e.coreMs[0] / e.coreMs[1]]));
+        const coreCell = !probed ? "" : slower.length === 0 ? " – |" : ` ${coreSpread(slower)} |`;
+        L.push(`| ${first.title} | ${LABELS[server] ?? server} | ${spread(s)} ${first.unit} | ${lat} | ${raw("serverCpu")} / ${raw("loadgenCpu")} |${coreCell} ${server.startsWith("wsengine") || ours === undefined ? "" : fmtRatio(ours.median / s.median)} |`);
       }
     }
     L.push("");
