@@ -288,6 +288,9 @@ const fmtRatio = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×
 const fmtNeed = (x: number): string => `${Number(x.toFixed(2))}×`;
 const spread = (s: Summary | undefined, f: (x: number) => string = si): string => (s === undefined ? "–" : s.n > 1 ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : f(s.median));
 
+/** 1.39, 12.4, 509, 1760: three significant digits without an exponent. */
+const threeDigits = (v: number): string => v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2);
+
 /** Median (min–max) of core 0 ÷ core 1 probe ratios. */
 function coreSpread(ratios: readonly number[]): string {
   const sorted = [...ratios].sort((a, b) => a - b);
@@ -386,11 +389,11 @@ export function renderMarkdown(r: Results): string {
     L.push(
       "## End to end (127.0.0.1, server on core 0, load generator on core 1)",
       "",
-      "CPU: each process's CPU time over the timed window as a share of its core (median of the runs); whichever is near 1 set the pace.",
+      "CPU: each process's CPU time over the timed window as a share of its core (median of the runs); whichever is near 1 set the pace. Server CPU per unit: the server's CPU time for one message, MB or handshake (median of the runs), which compares servers even where the generator set the pace.",
       ...(probed ? ["", "Core 0 ÷ 1: the core speed probe's time on the server's core over its time on the generator's, right before each run (median, min–max); above 1, the server's core was the slower one."] : []),
       "",
-      `| Scenario | Server | Result | p50 / p99 latency (ms) | CPU: server / generator |${probed ? " Core 0 ÷ 1 |" : ""} wsengine ÷ this |`,
-      `| --- | --- | --- | --- | --- |${probed ? " --- |" : ""} --- |`,
+      `| Scenario | Server | Result | p50 / p99 latency (ms) | CPU: server / generator | Server CPU per unit |${probed ? " Core 0 ÷ 1 |" : ""} wsengine ÷ this |`,
+      `| --- | --- | --- | --- | --- | --- |${probed ? " --- |" : ""} --- |`,
     );
     for (const [scenario, byServer] of e2e) {
       const first = r.e2e.find((e) => e.scenario === scenario)!;
@@ -404,9 +407,14 @@ export function renderMarkdown(r: Results): string {
         };
         const p50 = raw("p50ms");
         const lat = p50 === "–" ? "–" : `${p50} / ${raw("p99ms")}`;
+        const perUnit = rows.flatMap((e) => {
+          const cpu = Number(e.raw["serverCpu"]);
+          return Number.isFinite(cpu) && e.value > 0 ? [(cpu / e.value) * 1e6] : [];
+        });
+        const unitCell = perUnit.length === 0 ? "–" : `${threeDigits(med(perUnit))} µs/${first.unit.replace(/\/s$/, "").replace(/s$/, "")}`;
         const slower = rows.flatMap((e) => (e.coreMs === undefined ? [] : [e.coreMs[0] / e.coreMs[1]]));
         const coreCell = !probed ? "" : slower.length === 0 ? " – |" : ` ${coreSpread(slower)} |`;
-        L.push(`| ${first.title} | ${LABELS[server] ?? server} | ${spread(s)} ${first.unit} | ${lat} | ${raw("serverCpu")} / ${raw("loadgenCpu")} |${coreCell} ${server.startsWith("wsengine") || ours === undefined ? "" : fmtRatio(ours.median / s.median)} |`);
+        L.push(`| ${first.title} | ${LABELS[server] ?? server} | ${spread(s)} ${first.unit} | ${lat} | ${raw("serverCpu")} / ${raw("loadgenCpu")} | ${unitCell} |${coreCell} ${server.startsWith("wsengine") || ours === undefined ? "" : fmtRatio(ours.median / s.median)} |`);
       }
     }
     L.push("");
