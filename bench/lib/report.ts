@@ -70,7 +70,7 @@ export interface Results {
     sources?: string;
     versions: Record<string, string>;
     load: { start: number[]; end: number[] };
-    /** `coreSpeed()` at the start, before each in-process round, and at the end (ms on core 0, core 1); absent in results from before it. */
+    /** `coreSpeed()` at the start, before each in-process round and each once-only job, and at the end (ms on core 0, core 1); absent in results from before it. */
     coreSpeed?: { at: string; ms: readonly [number, number] }[];
     seconds: number;
   };
