@@ -15,7 +15,8 @@ import {
 } from "../src/index.js";
 import { closedOf, ConnectedPair, openClient, openServer, REQUEST } from "./helpers/connections.js";
 import { seededRandom } from "./helpers/random.js";
-import { concat, hex, rawFrame, splitAt, toHex, utf8 } from "./helpers/wire.js";
+import { concat, hex, splitAt, toHex, utf8 } from "./helpers/bytes.js";
+import { rawFrame } from "./helpers/wire.js";
 
 const decodeOut = (role: "client" | "server", out: Uint8Array[]) =>
   new FrameDecoder({ role: role === "client" ? "server" : "client", maxFrameSize: 1 << 30 }).push(concat(out));

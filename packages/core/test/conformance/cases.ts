@@ -4,7 +4,8 @@
  * masked when the raw peer plays the client) and, over sockets, against real servers.
  */
 import { Opcode } from "../../src/index.js";
-import { concat, rawFrame, utf8 } from "../helpers/wire.js";
+import { concat, utf8 } from "../helpers/bytes.js";
+import { rawFrame } from "../helpers/wire.js";
 
 /** What the endpoint under test must do. */
 export type Reaction =

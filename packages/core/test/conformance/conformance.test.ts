@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type ConnectionEvent, FrameDecoder, Opcode } from "../../src/index.js";
 import { closedOf, openConnection } from "../helpers/connections.js";
-import { concat } from "../helpers/wire.js";
+import { concat } from "../helpers/bytes.js";
 import { CASES, type ConformanceCase } from "./cases.js";
 
 /** Decode what the endpoint wrote, as its peer would. */

@@ -10,7 +10,8 @@ import {
   permessageDeflate,
   type PerMessageDeflateOptions,
 } from "../../src/extensions/permessage-deflate.js";
-import { concat, deflateBomb, firstDifference, hex, inspectDeflate, toHex, utf8 } from "../helpers/deflate-stream.js";
+import { concat, hex, toHex, utf8 } from "../helpers/bytes.js";
+import { deflateBomb, firstDifference, inspectDeflate } from "../helpers/deflate-stream.js";
 // The codec @wsengine/node ships, over real node:zlib: core's native path is tested against it.
 import { zlibDeflate } from "../../../node/src/zlib-deflate.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeFrame, Opcode } from "../../src/index.js";
 import { headerSize } from "../../src/frame/encoder.js";
-import { hex, toHex, utf8 } from "../helpers/wire.js";
+import { hex, toHex, utf8 } from "../helpers/bytes.js";
 
 const KEY = hex("37fa213d");
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RemoteProtocolError } from "../../src/index.js";
 import { FrameHeaderParser } from "../../src/frame/header.js";
-import { hex } from "../helpers/wire.js";
+import { hex } from "../helpers/bytes.js";
 
 const parser = (role: "client" | "server" = "client", maxFrameSize = 1 << 24, rsvAllowed = 0): FrameHeaderParser =>
   new FrameHeaderParser({ role, rsvAllowed, maxFrameSize });

@@ -4,7 +4,8 @@ import { HandshakeError, LocalProtocolError } from "../../src/errors.js";
 import { HttpBodyReader, HttpHeadParser, encodeHead } from "../../src/handshake/http.js";
 import { HeaderList } from "../../src/handshake/headers.js";
 import type { HttpRequestHead, HttpResponseHead } from "../../src/handshake/types.js";
-import { catchHandshakeError, fromLatin1, head, latin1, splitAt, VALID_REQUEST_LINES, VALID_RESPONSE_LINES } from "../helpers/http.js";
+import { splitAt } from "../helpers/bytes.js";
+import { catchHandshakeError, fromLatin1, head, latin1, VALID_REQUEST_LINES, VALID_RESPONSE_LINES } from "../helpers/http.js";
 
 const LIMITS = { maxHeadSize: 16 * 1024, maxHeaderCount: 100 };
 const requestParser = (limits = LIMITS): HttpHeadParser<"request"> => new HttpHeadParser({ kind: "request", ...limits });

@@ -11,7 +11,7 @@ import {
   type Connection,
 } from "../../src/index.js";
 import { seededRandom } from "./random.js";
-import { concat, utf8 } from "./wire.js";
+import { concat, utf8 } from "./bytes.js";
 
 export const REQUEST =
   "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +

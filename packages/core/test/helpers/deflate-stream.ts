@@ -4,9 +4,6 @@
  * it bumps raw windowBits 8 to 9), and a builder for maximal-ratio bombs.
  */
 
-// The byte helpers import nothing, so these tests still load only the extension's own modules.
-export { concat, hex, toHex, utf8 } from "./bytes.js";
-
 /**
  * Where two byte arrays first differ, or -1 when they are equal. vitest's toEqual walks large
  * typed arrays element by element through its generic matcher, which takes seconds at 200 KiB.

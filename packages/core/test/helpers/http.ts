@@ -1,7 +1,5 @@
-/** Helpers for handshake tests: latin1 bytes, head texts, and splitting byte streams (bytes.ts). */
+/** Helpers for handshake tests: latin1 bytes and head texts. */
 import { HandshakeError } from "../../src/errors.js";
-
-export { splitAt } from "./bytes.js";
 
 /** One byte per character; throws on a character above U+00FF so tests never mis-encode. */
 export function latin1(text: string): Uint8Array {

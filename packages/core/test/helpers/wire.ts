@@ -1,8 +1,6 @@
-/** Frames as a raw peer sends them, and digests of large payloads; the byte helpers of bytes.ts with them. */
+/** Frames as a raw peer sends them, and digests of large payloads (byte helpers: bytes.ts). */
 import { encodeFrame } from "../../src/index.js";
 import { utf8 } from "./bytes.js";
-
-export { concat, hex, splitAt, toHex, utf8 } from "./bytes.js";
 
 const KEY = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
 

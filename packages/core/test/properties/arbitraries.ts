@@ -2,7 +2,8 @@
 import fc from "fast-check";
 import { Opcode } from "../../src/index.js";
 import { seededRandom } from "../helpers/random.js";
-import { concat, rawFrame, utf8 } from "../helpers/wire.js";
+import { concat, utf8 } from "../helpers/bytes.js";
+import { rawFrame } from "../helpers/wire.js";
 
 /** One application-level item a peer may send. */
 export type WireItem =

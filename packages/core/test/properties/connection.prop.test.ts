@@ -3,7 +3,8 @@ import { describe, expect } from "vitest";
 import { ClientConnection, type CommonOptions, type ConnectionEvent, encodeFrame, FrameDecoder, InternalError, permessageDeflate, ServerConnection, slabAllocator } from "../../src/index.js";
 import { ConnectedPair, openConnection, REQUEST, responseFor } from "../helpers/connections.js";
 import { seededRandom } from "../helpers/random.js";
-import { concat, digest, digestEvents, rawFrame, splitAt, utf8 } from "../helpers/wire.js";
+import { concat, splitAt, utf8 } from "../helpers/bytes.js";
+import { digest, digestEvents, rawFrame } from "../helpers/wire.js";
 import { bytesOfSize, cuts, encodeItems, type WireItem, wireItem } from "./arbitraries.js";
 
 function feed(role: "client" | "server", chunks: readonly Uint8Array[], options: CommonOptions = {}): { events: ConnectionEvent[]; out: Uint8Array } {

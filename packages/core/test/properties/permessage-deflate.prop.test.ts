@@ -11,7 +11,8 @@ import type { Extension, ExtensionOffer, ExtensionParam } from "../../src/extens
 import { createPermessageDeflate, permessageDeflate, type PerMessageDeflateOptions } from "../../src/extensions/permessage-deflate.js";
 import { RemoteProtocolError } from "../../src/errors.js";
 import { RSV1 } from "../../src/frame/opcode.js";
-import { concat, firstDifference, inspectDeflate, toHex } from "../helpers/deflate-stream.js";
+import { concat, toHex } from "../helpers/bytes.js";
+import { firstDifference, inspectDeflate } from "../helpers/deflate-stream.js";
 import { xorshift32 } from "../helpers/random.js";
 // The codec @wsengine/node ships (node:zlib for long whole messages), mixed in at random below.
 import { zlibDeflate } from "../../../node/src/zlib-deflate.js";
