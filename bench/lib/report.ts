@@ -292,10 +292,7 @@ const spread = (s: Summary | undefined, f: (x: number) => string = si): string =
 const threeDigits = (v: number): string => v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2);
 
 /** Median (min–max) of core 0 ÷ core 1 probe ratios. */
-function coreSpread(ratios: readonly number[]): string {
-  const sorted = [...ratios].sort((a, b) => a - b);
-  return `${med(sorted).toFixed(2)} (${sorted[0]!.toFixed(2)}–${sorted[sorted.length - 1]!.toFixed(2)})`;
-}
+const coreSpread = (ratios: readonly number[]): string => spread(summarize(ratios), (x) => x.toFixed(2));
 
 export function renderMarkdown(r: Results): string {
   const m = r.meta;
