@@ -25,7 +25,10 @@
  * `flush(true)` misaligns the empty stored block whenever a partial byte is pending (fflate
  * #267, fix proposed in PR #286), and the first 32 KiB of a stream may reference the zero-filled
  * buffer before the real data (fflate #260). This workspace carries both fixes as a pnpm patch
- * (patches/fflate@0.8.3.patch). The patch does not travel with the published package, so the
+ * (patches/fflate@0.8.3.patch), with one speed change: each compress call allocated ~200 KiB of
+ * zero-filled scratch (a 100 KiB symbol table and an output array the size of the stream's whole
+ * 96 KiB buffer), which was most of a short message's time; the patch keeps that scratch between
+ * calls and zeroes only what a call wrote. The patch does not travel with the published package, so the
  * compressor is checked once per factory against known answers ({@link hasSoundStreamingDeflate});
  * when it fails, sending falls back to whole-message `deflateSync` streams (BFINAL=1, §7.2.3.4)
  * without context takeover, which fflate produces correctly.
@@ -54,8 +57,8 @@ export const PERMESSAGE_DEFLATE = "permessage-deflate";
 export interface PerMessageDeflateOptions {
   /**
    * Messages shorter than this many bytes are sent uncompressed (RSV1 clear). Default 64: below
-   * that, the block header, the flush and fflate's fixed per-call cost (about 130 KiB of scratch
-   * allocations) outweigh the few bytes saved; above it, small JSON already shrinks by half with
+   * that, the block header, the flush and fflate's fixed per-call cost outweigh the few bytes
+   * saved; above it, small JSON already shrinks by half with
    * context takeover. ws uses 1024, websockets compresses everything. A first fragment that is
    * not final is always compressed, since the message may turn out long. `Infinity` never
    * compresses outgoing messages but still accepts compressed ones.
@@ -70,8 +73,9 @@ export interface PerMessageDeflateOptions {
    * default of 8 (2 MiB). Each compressor also holds a 96 KiB input buffer and a 64 KiB chain
    * table, so one connection that keeps its context costs about 180 KiB to send and 32 KiB (the
    * inflater's window) to receive; without takeover both are freed after every message. Each
-   * flush also allocates about 100 KiB of short-lived scratch inside fflate, and each inflater
-   * push a 32 KiB copy of the window.
+   * inflater push allocates a 32 KiB copy of the window; each flush allocates ~200 KiB of
+   * short-lived scratch inside stock fflate 0.8.3 (shared by all compressors with this
+   * workspace's patch, see the module comment).
    */
   readonly memLevel?: number;
   /**

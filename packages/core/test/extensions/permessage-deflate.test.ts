@@ -1,5 +1,5 @@
 import zlib from "node:zlib";
-import { Deflate, Inflate } from "fflate";
+import { Deflate, Inflate, deflateSync } from "fflate";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { HandshakeError, LocalProtocolError, RemoteProtocolError } from "../../src/errors.js";
 import { RSV1 } from "../../src/frame/opcode.js";
@@ -704,6 +704,38 @@ describe("fflate 0.8.3 defects (patches/fflate@0.8.3.patch)", () => {
       const input = new Uint8Array(1 + (i * 37) % 3000).map(() => ((x = (x * 1103515245 + 12345) >>> 0) >>> 24) % 7 < 4 ? 0 : x & 3);
       expect(firstDifference(inflateRaw(syncFlushed(input)), input), `input ${i}`).toBe(-1);
     }
+  });
+
+  it("speed: a compressor's output does not depend on what the shared scratch held before", () => {
+    // The patch reuses fflate's per-call scratch (zeroed again after each call) instead of
+    // allocating it zero-filled. Stream A alone, then A interleaved with a stream B of large
+    // incompressible messages, stored-level flushes and one-shot compression: A's bytes must match.
+    let x = 3;
+    const noise = (n: number): Uint8Array => new Uint8Array(n).map(() => (x = (x * 1103515245 + 12345) >>> 0) >>> 24);
+    const messages = Array.from({ length: 40 }, (_, i) => utf8(`{"seq":${i},"text":"${"abcdefgh".repeat(i % 7)}"}`.repeat(1 + (i % 5) * 20)));
+    const run = (interleave: boolean): Uint8Array[] => {
+      const out: Uint8Array[] = [];
+      const a = new Deflate({ level: 6, mem: 1 }, (chunk) => void out.push(chunk));
+      const b = new Deflate({ level: 1 }, () => {});
+      const stored = new Deflate({ level: 0 }, () => {});
+      messages.forEach((message, i) => {
+        if (interleave) {
+          b.push(noise(1 + ((i * 7919) % 90_000)));
+          b.flush(true);
+          stored.push(noise(1 + ((i * 104_729) % 70_000)));
+          stored.flush(true);
+          deflateSync(noise(1 + ((i * 31_337) % 120_000)), { level: 9 });
+        }
+        a.push(message);
+        a.flush(true);
+      });
+      return out;
+    };
+    const alone = concat(run(false));
+    const mixed = concat(run(true));
+    expect(firstDifference(mixed, alone)).toBe(-1);
+    expect(mixed.length).toBe(alone.length);
+    expect(firstDifference(inflateRaw(alone), concat(messages))).toBe(-1);
   });
 
   it("passes the known-answer check that gates streaming compression", () => {
