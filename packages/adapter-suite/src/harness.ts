@@ -63,6 +63,8 @@ export interface Harness {
   /** For reports: `"deno 2.9.6"`. */
   readonly runtime: string;
   readonly capabilities: Capabilities;
+  /** The most bytes one read of the runtime's sockets hands the adapter: what may still arrive after a pause. */
+  readonly largestRead: number;
   listen(options: SuiteServerOptions): Promise<SuiteServer>;
   connect(url: string, options?: SuiteClientOptions): Promise<WebSocketSession>;
   /** `new WebSocket(url, protocols)` with the adapter's WHATWG `WebSocket`. */
@@ -90,6 +92,8 @@ export interface AdapterBinding {
   /** For reports: `"deno 2.9.6"`. */
   readonly runtime: string;
   readonly certificate: TestCertificatePem;
+  /** See {@link Harness.largestRead}. */
+  readonly largestRead: number;
   /** Listen on 127.0.0.1 with `options`, serving wss:// with `tls` when given. */
   listen(options: Omit<SuiteServerOptions, "tls">, tls: { readonly cert: string; readonly key: string } | undefined): ListeningServer | Promise<ListeningServer>;
   /** Connect with `options`, trusting the test CA `ca` (PEM) when given. */
@@ -110,6 +114,7 @@ export function adapterHarness(binding: AdapterBinding): Harness {
       tls: ca !== undefined && serverTls !== undefined ? true : "no test certificate in WSENGINE_TEST_CA/_CERT/_KEY",
       builtinWebSocket: typeof builtin === "string" ? builtin : true,
     },
+    largestRead: binding.largestRead,
     async listen({ tls, ...options }) {
       if (tls === true && serverTls === undefined) throw new Error("no test certificate");
       const server = await binding.listen(options, tls === true ? serverTls : undefined);

@@ -9,6 +9,8 @@ export function nodeHarness(certificate: TestCertificate): Harness {
   return adapterHarness({
     runtime: `node ${process.versions.node}`,
     certificate,
+    // libuv hands a stream's reads a 64 KiB buffer.
+    largestRead: 64 * 1024,
     async listen(options, tls) {
       const wss = await listen({ ...options, host: "127.0.0.1", ...(tls === undefined ? {} : { tls }) });
       return { port: wss.address()!.port, clients: wss.clients, close: (shutdown) => wss.close(shutdown) };

@@ -19,7 +19,7 @@ afterAll(() => w?.dispose());
 const unused = (): never => {
   throw new Error("not called in Node");
 };
-const listing: Harness = { runtime: "listing", capabilities: { tls: true, builtinWebSocket: true }, listen: unused, connect: unused, createWebSocket: unused, createBuiltinWebSocket: null };
+const listing: Harness = { runtime: "listing", capabilities: { tls: true, builtinWebSocket: true }, largestRead: 0, listen: unused, connect: unused, createWebSocket: unused, createBuiltinWebSocket: null };
 const ADAPTER_CASES = adapterCases(listing);
 const INTEROP_CASES = interopCases(unused, "");
 

@@ -39,6 +39,8 @@ export function workersHarness(env: SuiteEnv): Harness {
   return {
     runtime: "workerd (miniflare)",
     capabilities: { tls: true, builtinWebSocket: builtin === undefined ? "no global WebSocket" : true },
+    // A connect() socket's reader gave chunks of at most 4 KiB (32 MiB from a Node server, workerd via miniflare).
+    largestRead: 4096,
     // The peer stands in for the case's server: it echoes, offers permessage-deflate, takes 8 MiB
     // messages and confirms the subprotocol "chat" when offered (what the suite's WHATWG cases'
     // upgrade hook does). Only the cases in CLIENT_SIDE_CASES get here; the rest are skipped.
