@@ -55,7 +55,9 @@ export interface SessionOptions {
   /**
    * Received messages (their bytes, UTF-16 code units for text) kept for a consumer that has not
    * asked for them yet. Past it the session pauses the transport, so the peer's TCP window
-   * fills; reading resumes once the queue is down to half.
+   * fills; reading resumes once the queue is down to half. The queue can overshoot by one read
+   * of the transport and one message, since the read that crosses the mark is delivered whole
+   * (a read is at most 64 KiB on Node and Deno and 512 KiB on Bun).
    */
   readonly receiveHighWaterMark?: number;
   /** Server: decide about the upgrade request. */
