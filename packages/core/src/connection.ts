@@ -87,7 +87,9 @@ export abstract class Connection {
   abstract readonly role: "client" | "server";
 
   #state: ConnectionState = "connecting";
-  protected readonly options: Required<Pick<CommonOptions, "maxMessageSize" | "maxFrameSize" | "maxFragments" | "autoPong" | "autoClose" | "streaming" | "mask" | "allocate" | "allocateOutgoing" | "adoptInput" | "textAs" | "validateUtf8">>;
+  protected readonly options: Required<Pick<CommonOptions, "maxMessageSize" | "maxFrameSize" | "maxFragments" | "autoPong" | "autoClose" | "streaming" | "mask" | "allocate" | "allocateOutgoing" | "adoptInput" | "textAs" | "validateUtf8">> & {
+    readonly decodeUtf8Slice: NonNullable<CommonOptions["decodeUtf8Slice"]> | null;
+  };
   /** Only a client masks frames, and only a client's handshake needs a key: created on first use. */
   #random: RandomSource | null;
   protected events: ConnectionEvent[] = [];
@@ -151,6 +153,7 @@ export abstract class Connection {
       adoptInput: options.adoptInput ?? false,
       textAs: options.textAs ?? "string",
       validateUtf8: options.validateUtf8 ?? isValidUtf8,
+      decodeUtf8Slice: options.decodeUtf8Slice ?? null,
     };
     this.#random = options.random ?? null;
   }

@@ -502,6 +502,38 @@ describe("adoptInput option", () => {
     expect(Object.getPrototypeOf((event as { data: Uint8Array }).data)).toBe(Uint8Array.prototype);
   });
 
+  it("decodes text of up to 256 bytes with decodeUtf8Slice, straight from its read, and longer or invalid text without it", () => {
+    const calls: Array<[Uint8Array, number, number]> = [];
+    const decodeUtf8Slice = (read: Uint8Array, start: number, end: number): string => {
+      calls.push([read, start, end]);
+      return new TextDecoder("utf-8", { ignoreBOM: true }).decode(read.subarray(start, end));
+    };
+    const texts = ["", "héllo", "\ufeffkept", "a".repeat(256), `${"é".repeat(127)}ab`, "b".repeat(257)];
+    for (const masked of [true, false]) {
+      calls.length = 0;
+      const frames = texts.map((t) => rawFrame(Opcode.Text, utf8(t), { masked }));
+      const read = concat(frames);
+      const conn = masked ? openServer({ adoptInput: true, decodeUtf8Slice }) : openClient({ adoptInput: true, decodeUtf8Slice });
+      expect(conn.receive(read)).toEqual(texts.map((data) => ({ type: "text", data })));
+      // Each range is the payload's place in the read: after the frames before it and its own header.
+      let at = 0;
+      const ranges = frames.map((f, i) => {
+        const end = at + f.length;
+        at = end;
+        return [end - utf8(texts[i]!).length, end];
+      });
+      expect(calls.map(([r, s, e]) => [r === read, s, e])).toEqual(ranges.slice(0, 5).map(([s, e]) => [true, s, e]));
+    }
+    // Invalid text fails as it does without the option, and the decoder never sees it.
+    calls.length = 0;
+    const bad = rawFrame(Opcode.Text, new Uint8Array([0x61, 0xed, 0xa0, 0x80]), { masked: true });
+    const withSlice = openServer({ adoptInput: true, decodeUtf8Slice });
+    const without = openServer({ adoptInput: true });
+    expect(withSlice.receive(bad.slice())).toEqual(without.receive(bad.slice()));
+    expect(concat(withSlice.takeOutgoing())).toEqual(concat(without.takeOutgoing()));
+    expect(calls).toEqual([]);
+  });
+
   it("unmasks payloads under 1 KiB itself and leaves longer ones to a replacement mask function, with the same results", () => {
     const calls: number[] = [];
     const counting: MaskFunction = (src, srcStart, dst, dstStart, length, key, keyOffset) => {

@@ -100,6 +100,31 @@ describe("split invariance", () => {
     });
   }
 
+  // decodeUtf8Slice: the events and replies of a connection without it, whatever the split, and
+  // the decoder only ever gets a range of a read that is valid UTF-8 and at most 256 bytes.
+  const slicedText = fc.oneof(textPayload, fc.string({ unit: "grapheme", maxLength: 300 }).map((t) => utf8(`\ufeff${t}`)));
+  for (const role of ["server", "client"] as const) {
+    it.prop([
+      fc.array(fc.oneof(wireItem, fc.record({ kind: fc.constant("raw-text" as const), bytes: slicedText, pieces: fc.integer({ min: 1, max: 2 }) })), { maxLength: 6 }).chain((items) => {
+        const bytes = concat(items.map((item) => (item.kind === "raw-text" ? encodeRawText(item.bytes, item.pieces, role === "server") : encodeItems([item], role === "server"))));
+        return fc.tuple(fc.constant(bytes), cuts(bytes.length));
+      }),
+    ], { numRuns: 200 })(`with adoptInput and decodeUtf8Slice, any split gives the events of a connection without it (${role})`, ([bytes, points]) => {
+      const plain = feed(role, [bytes.slice()], { adoptInput: true });
+      const reads = splitAt(bytes, points).map((c) => c.slice());
+      const misuse: string[] = [];
+      const decodeUtf8Slice = (read: Uint8Array, start: number, end: number): string => {
+        const range = read.subarray(start, end);
+        if (!reads.some((r) => r === read) || end - start > 256 || !withDecoder(range)) misuse.push(`${start}..${end} of a ${read.length}-byte array`);
+        return new TextDecoder("utf-8", { ignoreBOM: true }).decode(range);
+      };
+      const got = feed(role, reads, { adoptInput: true, decodeUtf8Slice });
+      expect(digestEvents(got.events)).toEqual(digestEvents(plain.events));
+      expect(digest(got.out)).toBe(digest(plain.out));
+      expect(misuse).toEqual([]);
+    });
+  }
+
   it.prop([
     fc.array(fc.oneof(fc.string({ unit: "grapheme", maxLength: 300 }), bytesOfSize(fc.constantFrom(0, 1, 200, 5000, 70_000))), { minLength: 1, maxLength: 6 }),
     fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 6 }),
