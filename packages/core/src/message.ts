@@ -386,7 +386,7 @@ export class MessageReader {
         // Unmasked by core's loop, which tells whether it was all ASCII.
         const end = start + n;
         const ascii = maskKey !== null && this.#masker.mask(src, start, n, maskKey, maskOffset, true);
-        if (!ascii && !isValidUtf8(src, asciiEnd(this.#words, src, start, end), end)) this.#failText(this.#viewOf(src, start, n));
+        if (!ascii && !this.#isValidByWords(src, start, end)) this.#failText(this.#viewOf(src, start, n));
         events.push({ type: "text", data: slice(src, start, end) });
         return;
       }
@@ -435,8 +435,13 @@ export class MessageReader {
    */
   #isValidInChunk(src: Uint8Array, start: number, end: number, data: Uint8Array): boolean {
     const validate = this.#options.validateUtf8;
-    if (validate === isValidUtf8) return isValidUtf8(src, asciiEnd(this.#words, src, start, end), end);
+    if (validate === isValidUtf8) return this.#isValidByWords(src, start, end);
     return validate(data);
+  }
+
+  /** Core's own check of `src[start..end)`, skipping its leading ASCII by words through the chunk's kept view. */
+  #isValidByWords(src: Uint8Array, start: number, end: number): boolean {
+    return isValidUtf8(src, asciiEnd(this.#words, src, start, end), end);
   }
 
   /** A whole text message's bytes, the application's to keep (`textAs: "bytes"`). */
