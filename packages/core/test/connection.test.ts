@@ -608,6 +608,40 @@ describe("adoptInput option", () => {
     }
   });
 
+  it("unmasks masked text of any length into the reassembly buffer, never in place, and fails it at the read holding an invalid byte", () => {
+    const calls: { inPlace: boolean; dstLength: number }[] = [];
+    const counting: MaskFunction = (src, srcStart, dst, dstStart, length, key, keyOffset) => {
+      calls.push({ inPlace: src.buffer === dst.buffer, dstLength: dst.length });
+      maskInto(src, srcStart, dst, dstStart, length, key, keyOffset);
+    };
+    const sizes: number[] = [];
+    const allocate = (n: number): Uint8Array => {
+      sizes.push(n);
+      return new Uint8Array(n);
+    };
+    // Mostly ASCII with two- to four-byte characters: reads of 64 KiB cut some of them.
+    const text = "{\"k\":\"héllo wörld €\",\"e\":\"🙂\"},".repeat(28_000);
+    const payload = utf8(text);
+    const wire = rawFrame(Opcode.Text, payload, { masked: true });
+    const cuts = Array.from({ length: Math.floor(wire.length / 65_536) }, (_, i) => (i + 1) * 65_536);
+    const server = openServer({ adoptInput: true, mask: counting, allocate });
+    const events = splitAt(wire, cuts).flatMap((read) => server.receive(read));
+    expect(events).toEqual([{ type: "text", data: text }]);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.every((c) => !c.inPlace)).toBe(true);
+    // Sized as a copying connection sizes it: 256 KiB from the announced length, then all of it.
+    expect(sizes).toEqual([256 * 1024, payload.length]);
+
+    // An invalid byte in the 12th read: that read fails the connection, the ones before it do not.
+    const bad = payload.slice();
+    bad[11 * 65_536 + 100] = 0xff;
+    const badWire = rawFrame(Opcode.Text, bad, { masked: true });
+    const reads = splitAt(badWire, cuts);
+    const failing = openServer({ adoptInput: true });
+    for (let i = 0; i < 11; i++) expect(failing.receive(reads[i]!)).toEqual([]);
+    expect(closedOf(failing.receive(reads[11]!)).code).toBe(1007);
+  });
+
   it("unmasks a binary message that is one kept read in place, and fragments of several keys each with its own", () => {
     const first = Uint8Array.from({ length: 8_195 }, (_, i) => (i * 7) & 0xff);
     const second = Uint8Array.from({ length: 20_002 }, (_, i) => (i * 11 + 3) & 0xff);
