@@ -21,4 +21,6 @@ export type {
   WebSocketFactory,
   WebSocketLike,
 } from "./harness.js";
+export { checkUtf8Slice } from "./utf8-slice.js";
+export type { Utf8SliceReport } from "./utf8-slice.js";
 export { AssertionError, assert, assertBytes, assertEqual, pattern, sleep, until, within } from "./assert.js";

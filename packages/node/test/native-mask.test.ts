@@ -83,24 +83,4 @@ describe("withNodeDefaults", () => {
     expect(kept.adoptInput).toBe(false);
     expect(kept.decodeUtf8Slice).toBe(own.decodeUtf8Slice);
   });
-
-  it("lends core Buffer's utf8Slice, which decodes any range of a plain Uint8Array as TextDecoder does", async () => {
-    const { withNodeDefaults } = await import("../src/native-mask.js");
-    const decode = withNodeDefaults<CommonOptions>({}).decodeUtf8Slice;
-    expect(decode, "Buffer.prototype.utf8Slice is missing on this Node").toBeTypeOf("function");
-    const reference = new TextDecoder("utf-8", { ignoreBOM: true });
-    // Led by a byte order mark (kept as U+FEFF), inside bytes that are not UTF-8, so a decoder
-    // reading past its range shows.
-    const encoded = new TextEncoder().encode(`\ufeff${'aé✓🙂 {"k":1}'.repeat(6)}`);
-    const bytes = new Uint8Array(encoded.length + 16).fill(0xff);
-    bytes.set(encoded, 8);
-    const boundaries = [...encoded.keys(), encoded.length].filter((i) => i === encoded.length || (encoded[i]! & 0xc0) !== 0x80).map((i) => i + 8);
-    const wrong: string[] = [];
-    for (const start of boundaries) {
-      for (const end of boundaries.filter((e) => e >= start)) {
-        if (decode!(bytes, start, end) !== reference.decode(bytes.subarray(start, end))) wrong.push(`${start}..${end}`);
-      }
-    }
-    expect(wrong).toEqual([]);
-  });
 });
