@@ -65,9 +65,11 @@ const SLICE_TEXT_MAX = 256;
 // unmasking into the buffer and checking it there (still in cache) reads the bytes twice where
 // pieces read them three times (unmask in place, validate, copy); the buffer's one 256 KiB copy
 // on the way costs less (1 MiB masked text, with bufferutil, paired with ws + bufferutil in one
-// process: 0.95-1.02x as pieces, 1.00-1.09x into the buffer). A masked single-frame message that
-// fits EAGER_BUFFER is not kept in pieces either: its buffer is made at its exact size and the
-// slices are unmasked into it as they come.
+// process: 0.95-1.02x as pieces, 1.00-1.09x into the buffer; end to end a tie). A masked
+// single-frame message that fits EAGER_BUFFER is not kept in pieces either: its buffer is made at
+// its exact size and the slices are unmasked into it as they come. Binary and unmasked text keep
+// their pieces: with none at all, a staged Node server streaming 1 MiB masked binary messages
+// served 0.86-1.03x the messages (bench/README, "Fourth run on 2026-12-06").
 const PIECE_MIN = 4 * 1024;
 /** Arrays of kept pieces up to this length are reused from message to message (see #dropPieces). */
 const PIECES_KEPT = 64;
