@@ -1,6 +1,7 @@
 /**
- * The check of a `decodeUtf8Slice` an adapter lends core (Buffer's `utf8Slice` on Node and Bun),
- * runtime-neutral so that each runtime runs it on its own decoder.
+ * Checks of the UTF-8 codecs an adapter lends core: `decodeUtf8Slice` (Buffer's `utf8Slice` on
+ * Node and Bun) and `writeUtf8` (Buffer's `utf8Write` on Bun), runtime-neutral so that each
+ * runtime runs them on its own.
  */
 
 /** What {@link checkUtf8Slice} found. */
@@ -35,4 +36,47 @@ export function checkUtf8Slice(decode: (bytes: Uint8Array, start: number, end: n
     }
   }
   return { ranges, mismatches };
+}
+
+/** What {@link checkUtf8Write} found. */
+export interface Utf8WriteReport {
+  /** How many writes were made. */
+  readonly writes: number;
+  /** The first few writes that differed from what they should have done. */
+  readonly mismatches: readonly string[];
+}
+
+/**
+ * Writes texts of one- to four-byte characters and lone surrogates into windows of every size
+ * from 0 to a few bytes past their encoding, inside bytes that must stay untouched, and checks
+ * each against TextEncoder: the whole characters that fit, byte for byte, their count returned,
+ * lone surrogates as U+FFFD, nothing written outside the window.
+ */
+export function checkUtf8Write(write: (text: string, bytes: Uint8Array, start: number, end: number) => number): Utf8WriteReport {
+  const encoder = new TextEncoder();
+  const texts = ['{"k":1}', "aé✓🙂", "\ud800x\udc00", "🙂\ud83d", 'aé✓🙂 {"k":1}'.repeat(4)];
+  let writes = 0;
+  const mismatches: string[] = [];
+  for (const text of texts) {
+    // The expected bytes for each window: whole characters (code points) while they fit.
+    const pieces = Array.from(text, (c) => encoder.encode(c));
+    const full = encoder.encode(text);
+    for (let room = 0; room <= full.length + 4; room++) {
+      let want = 0;
+      for (const piece of pieces) {
+        if (want + piece.length > room) break;
+        want += piece.length;
+      }
+      const bytes = new Uint8Array(room + 16).fill(0xaa);
+      writes++;
+      const got = write(text, bytes, 8, 8 + room);
+      const ok =
+        got === want &&
+        bytes.subarray(8, 8 + want).every((b, i) => b === full[i]) &&
+        bytes.subarray(0, 8).every((b) => b === 0xaa) &&
+        bytes.subarray(8 + want).every((b) => b === 0xaa);
+      if (!ok && mismatches.length < 5) mismatches.push(`${JSON.stringify(text)} in ${room} bytes: wrote ${got}, expected ${want}`);
+    }
+  }
+  return { writes, mismatches };
 }

@@ -1,13 +1,14 @@
 /**
  * @wsengine/node and @wsengine/bun lend core Buffer's `utf8Slice` to decode short text straight
- * from its read (core's `decodeUtf8Slice`). Each runtime's decoder goes through the suite's
- * `checkUtf8Slice`: Node's here, Bun's in packages/bun/test/utf8-slice.ts on the installed `bun`.
- * A release whose `utf8Slice` is missing, drops a byte order mark or reads past its range fails.
+ * from its read (core's `decodeUtf8Slice`), and @wsengine/bun lends Buffer's `utf8Write` to encode
+ * short text into the outgoing buffer (`writeUtf8`). Each goes through the suite's checks: Node's
+ * here, Bun's in packages/bun/test/utf8-slice.ts on the installed `bun`. A release whose codec is
+ * missing, drops a byte order mark, splits a character or touches bytes outside its range fails.
  */
 import type { CommonOptions } from "@wsengine/core";
 import { withNodeDefaults } from "@wsengine/node";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkUtf8Slice, type Utf8SliceReport } from "../src/index.js";
+import { checkUtf8Slice, checkUtf8Write, type Utf8SliceReport, type Utf8WriteReport } from "../src/index.js";
 import { findRuntime, killChildren, runArgs, runToExit } from "../src/node/index.js";
 
 afterAll(() => killChildren());
@@ -24,11 +25,28 @@ describe("the decodeUtf8Slice the adapters lend core", () => {
     expect(report.ranges).toBeGreaterThan(10_000);
   });
 
-  it.skipIf(bun.path === null)("on Bun does the same", async () => {
+  it("checkUtf8Write accepts TextEncoder's encodeInto and refuses writers that split a character or write past the range", () => {
+    const encoder = new TextEncoder();
+    const good = (text: string, bytes: Uint8Array, start: number, end: number): number => encoder.encodeInto(text, bytes.subarray(start, end)).written;
+    expect(checkUtf8Write(good)).toEqual({ writes: expect.any(Number), mismatches: [] });
+    // Fills the window with as many bytes of the encoding as fit, splitting the last character.
+    const splitting = (text: string, bytes: Uint8Array, start: number, end: number): number => {
+      const all = encoder.encode(text).subarray(0, end - start);
+      bytes.set(all, start);
+      return all.length;
+    };
+    expect(checkUtf8Write(splitting).mismatches).not.toEqual([]);
+    const past = (text: string, bytes: Uint8Array, start: number, end: number): number => good(text, bytes, start, end + 1);
+    expect(checkUtf8Write(past).mismatches).not.toEqual([]);
+  });
+
+  it.skipIf(bun.path === null)("on Bun decode every range as TextDecoder does, and write whole characters as TextEncoder does", async () => {
     const { exitCode, stdout, stderr } = await runToExit(bun.path!, runArgs("bun", "packages/bun/test/utf8-slice.ts"));
     expect(exitCode, stderr).toBe(0);
-    const report = JSON.parse(stdout.trim().split("\n").at(-1)!) as Utf8SliceReport;
-    expect(report.mismatches).toEqual([]);
-    expect(report.ranges).toBeGreaterThan(10_000);
+    const report = JSON.parse(stdout.trim().split("\n").at(-1)!) as { slice: Utf8SliceReport; write: Utf8WriteReport };
+    expect(report.slice.mismatches).toEqual([]);
+    expect(report.slice.ranges).toBeGreaterThan(10_000);
+    expect(report.write.mismatches).toEqual([]);
+    expect(report.write.writes).toBeGreaterThan(100);
   }, 60_000);
 });

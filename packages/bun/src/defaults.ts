@@ -27,6 +27,10 @@
  *   on one core under equal loads, so that each gets half of the core and the one that spends less
  *   per message answers more: with it 1.12-1.21x the messages of 64-byte text (four runs, each
  *   server first in two) and 0.99-1.03x at 1,000 bytes, which keeps the TextDecoder path.
+ * - `writeUtf8`: Buffer's `utf8Write`, native in Bun, which writes into a range of any
+ *   Uint8Array: text sent from 25 characters is encoded straight into the outgoing buffer, with no
+ *   view of it for `TextEncoder.encodeInto` (~20-30 ns a message against ~55-90 ns for 64
+ *   characters, microbenchmark on Bun 1.4.5; the echo A/B is in bench/README.md).
  * Options the caller set win.
  */
 import { Buffer, isUtf8 } from "node:buffer";
@@ -61,6 +65,8 @@ export function releaseOutgoing(piece: Uint8Array): void {
 const validateUtf8 = (bytes: Uint8Array): boolean => isUtf8(bytes);
 const utf8Slice = (Buffer.prototype as unknown as { utf8Slice: (this: Uint8Array, start: number, end: number) => string }).utf8Slice;
 const decodeUtf8Slice = (bytes: Uint8Array, start: number, end: number): string => utf8Slice.call(bytes, start, end);
+const utf8Write = (Buffer.prototype as unknown as { utf8Write: (this: Uint8Array, text: string, offset: number, length: number) => number }).utf8Write;
+const writeUtf8 = (text: string, bytes: Uint8Array, start: number, end: number): number => utf8Write.call(bytes, text, start, end - start);
 
 /** `options` with Bun's defaults for core filled in (see the module comment). */
 export function withBunDefaults<T extends CommonOptions>(options: T): T {
@@ -71,5 +77,6 @@ export function withBunDefaults<T extends CommonOptions>(options: T): T {
     allocateOutgoing: options.allocateOutgoing ?? allocateFromSlabs,
     validateUtf8: options.validateUtf8 ?? validateUtf8,
     decodeUtf8Slice: options.decodeUtf8Slice ?? decodeUtf8Slice,
+    writeUtf8: options.writeUtf8 ?? writeUtf8,
   };
 }

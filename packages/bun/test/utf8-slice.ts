@@ -1,11 +1,13 @@
 /**
- * For packages/adapter-suite/test/utf8-slice.test.ts: the decoder @wsengine/bun lends core
- * (`decodeUtf8Slice`, Buffer's `utf8Slice`) on the installed `bun`, through the adapter suite's
- * `checkUtf8Slice`. Prints its report as one JSON line.
+ * For packages/adapter-suite/test/utf8-slice.test.ts: the UTF-8 codecs @wsengine/bun lends core
+ * (`decodeUtf8Slice`, Buffer's `utf8Slice`; `writeUtf8`, Buffer's `utf8Write`) on the installed
+ * `bun`, through the adapter suite's `checkUtf8Slice` and `checkUtf8Write`. Prints their reports
+ * as one JSON line.
  *   node_modules/.bin/bun run packages/bun/test/utf8-slice.ts
  */
 import type { CommonOptions } from "@wsengine/core";
-import { checkUtf8Slice } from "@wsengine/adapter-suite";
+import { checkUtf8Slice, checkUtf8Write } from "@wsengine/adapter-suite";
 import { withBunDefaults } from "../src/defaults.js";
 
-console.log(JSON.stringify(checkUtf8Slice(withBunDefaults<CommonOptions>({}).decodeUtf8Slice!)));
+const options = withBunDefaults<CommonOptions>({});
+console.log(JSON.stringify({ slice: checkUtf8Slice(options.decodeUtf8Slice!), write: checkUtf8Write(options.writeUtf8!) }));

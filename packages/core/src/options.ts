@@ -97,6 +97,15 @@ export interface CommonOptions {
    * it gained). Default: none.
    */
   readonly decodeUtf8Slice?: (bytes: Uint8Array, start: number, end: number) => string;
+  /**
+   * A runtime's own encoder to lend core: writes `text` as UTF-8 into `bytes` from `start`, whole
+   * characters only and nothing at or past `end`, lone surrogates as U+FFFD (as `TextEncoder`
+   * does), and returns how many bytes it wrote. Core calls it for text it sends of 25 to 256
+   * characters, in place of `TextEncoder.encodeInto` on a view of the outgoing buffer; shorter
+   * text is encoded by core's own loop, longer by `encodeInto`. `@wsengine/bun` passes Buffer's `utf8Write` (see its
+   * defaults for what it gained). Default: none.
+   */
+  readonly writeUtf8?: (text: string, bytes: Uint8Array, start: number, end: number) => number;
 }
 
 /** Server role options. */

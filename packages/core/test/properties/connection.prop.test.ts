@@ -125,6 +125,40 @@ describe("split invariance", () => {
     });
   }
 
+  // writeUtf8: the bytes of a connection without it, batch after batch (runs that fill up make
+  // some texts not fit at first), and the writer only ever gets text of 25 to 256 characters.
+  for (const role of ["server", "client"] as const) {
+    // Full sizes (fast-check's default keeps strings short): texts around both limits, and
+    // batches long enough to fill runs. Shrinking such input takes minutes: a failure is reported
+    // as found.
+    const text = fc.oneof(
+      fc.string({ unit: "grapheme", maxLength: 300, size: "max" }),
+      fc.string({ unit: "binary", maxLength: 300, size: "max" }),
+      fc.string({ unit: "grapheme-ascii", minLength: 20, maxLength: 260, size: "max" }),
+    );
+    it.prop([fc.array(fc.array(text, { maxLength: 80, size: "max" }), { minLength: 1, maxLength: 4 })], { numRuns: 100, endOnFailure: true })(
+      `with writeUtf8, sent text is byte for byte what a connection without it sends (${role})`,
+      (batches) => {
+        const encoder = new TextEncoder();
+        const misuse: number[] = [];
+        const writeUtf8 = (t: string, bytes: Uint8Array, start: number, end: number): number => {
+          if (t.length < 25 || t.length > 256) misuse.push(t.length);
+          return encoder.encodeInto(t, bytes.subarray(start, end)).written;
+        };
+        const plain = openConnection(role, { random: seededRandom(3) });
+        const lent = openConnection(role, { random: seededRandom(3), writeUtf8 });
+        for (const batch of batches) {
+          for (const t of batch) {
+            plain.sendText(t);
+            lent.sendText(t);
+          }
+          expect(digest(concat(lent.takeOutgoing()))).toBe(digest(concat(plain.takeOutgoing())));
+        }
+        expect(misuse).toEqual([]);
+      },
+    );
+  }
+
   it.prop([
     fc.array(fc.oneof(fc.string({ unit: "grapheme", maxLength: 300 }), bytesOfSize(fc.constantFrom(0, 1, 200, 5000, 70_000))), { minLength: 1, maxLength: 6 }),
     fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 6 }),
