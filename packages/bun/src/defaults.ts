@@ -28,9 +28,9 @@
  *   per message answers more: with it 1.12-1.21x the messages of 64-byte text (four runs, each
  *   server first in two) and 0.99-1.03x at 1,000 bytes, which keeps the TextDecoder path.
  * - `writeUtf8`: Buffer's `utf8Write`, native in Bun, which writes into a range of any
- *   Uint8Array: text sent from 25 characters is encoded straight into the outgoing buffer, with no
- *   view of it for `TextEncoder.encodeInto` (~20-30 ns a message against ~55-90 ns for 64
- *   characters, microbenchmark on Bun 1.4.5; the echo A/B is in bench/README.md).
+ *   Uint8Array: text of 25 to 256 characters that core sends is encoded straight into the
+ *   outgoing buffer, with no view of it for `TextEncoder.encodeInto` (~20-30 ns against ~55-90 ns
+ *   for 64 characters, microbenchmark on Bun 1.4.5; the echo A/B is in bench/README.md).
  * Options the caller set win.
  */
 import { Buffer, isUtf8 } from "node:buffer";
