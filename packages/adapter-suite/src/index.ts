@@ -21,6 +21,6 @@ export type {
   WebSocketFactory,
   WebSocketLike,
 } from "./harness.js";
-export { checkUtf8Slice, checkUtf8Write } from "./utf8-slice.js";
-export type { Utf8SliceReport, Utf8WriteReport } from "./utf8-slice.js";
+export { checkUtf8Slice, checkUtf8Write } from "./utf8-codecs.js";
+export type { Utf8SliceReport, Utf8WriteReport } from "./utf8-codecs.js";
 export { AssertionError, assert, assertBytes, assertEqual, pattern, sleep, until, within } from "./assert.js";

@@ -102,8 +102,8 @@ export interface CommonOptions {
    * characters only and nothing at or past `end`, lone surrogates as U+FFFD (as `TextEncoder`
    * does), and returns how many bytes it wrote. Core calls it for text it sends of 25 to 256
    * characters, in place of `TextEncoder.encodeInto` on a view of the outgoing buffer; shorter
-   * text is encoded by core's own loop, longer by `encodeInto`. `@wsengine/bun` passes Buffer's `utf8Write` (see its
-   * defaults for what it gained). Default: none.
+   * text is encoded by core's own loop, longer by `encodeInto`. `@wsengine/bun` passes Buffer's
+   * `utf8Write` (see its defaults for what it gained). Default: none.
    */
   readonly writeUtf8?: (text: string, bytes: Uint8Array, start: number, end: number) => number;
 }

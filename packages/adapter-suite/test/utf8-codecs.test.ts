@@ -2,7 +2,7 @@
  * @wsengine/node and @wsengine/bun lend core Buffer's `utf8Slice` to decode short text straight
  * from its read (core's `decodeUtf8Slice`), and @wsengine/bun lends Buffer's `utf8Write` to encode
  * short text into the outgoing buffer (`writeUtf8`). Each goes through the suite's checks: Node's
- * here, Bun's in packages/bun/test/utf8-slice.ts on the installed `bun`. A release whose codec is
+ * here, Bun's in packages/bun/test/utf8-codecs.ts on the installed `bun`. A release whose codec is
  * missing, drops a byte order mark, splits a character or touches bytes outside its range fails.
  */
 import type { CommonOptions } from "@wsengine/core";
@@ -14,9 +14,9 @@ import { findRuntime, killChildren, runArgs, runToExit } from "../src/node/index
 afterAll(() => killChildren());
 
 const bun = findRuntime("bun");
-if (bun.path === null) console.warn(`[bun] skipping the utf8Slice check: ${bun.reason}`);
+if (bun.path === null) console.warn(`[bun] skipping the utf8Slice and utf8Write checks: ${bun.reason}`);
 
-describe("the decodeUtf8Slice the adapters lend core", () => {
+describe("the UTF-8 codecs the adapters lend core", () => {
   it("on Node decodes every range of a plain Uint8Array as TextDecoder does, a leading byte order mark kept", () => {
     const decode = withNodeDefaults<CommonOptions>({}).decodeUtf8Slice;
     expect(decode, "Buffer.prototype.utf8Slice is missing on this Node").toBeTypeOf("function");
@@ -41,7 +41,7 @@ describe("the decodeUtf8Slice the adapters lend core", () => {
   });
 
   it.skipIf(bun.path === null)("on Bun decode every range as TextDecoder does, and write whole characters as TextEncoder does", async () => {
-    const { exitCode, stdout, stderr } = await runToExit(bun.path!, runArgs("bun", "packages/bun/test/utf8-slice.ts"));
+    const { exitCode, stdout, stderr } = await runToExit(bun.path!, runArgs("bun", "packages/bun/test/utf8-codecs.ts"));
     expect(exitCode, stderr).toBe(0);
     const report = JSON.parse(stdout.trim().split("\n").at(-1)!) as { slice: Utf8SliceReport; write: Utf8WriteReport };
     expect(report.slice.mismatches).toEqual([]);
