@@ -74,10 +74,6 @@ export interface RejectOptions {
 // Outgoing unmasked payloads up to this size are copied next to their header so that the
 // adapter writes one buffer; larger ones go out as a second buffer without a copy.
 const COALESCE_LIMIT = 16 * 1024;
-// Text sent through a lent `writeUtf8` (CommonOptions) has at most this many characters. On Bun,
-// echo of 64-byte text served 1.06-1.09x the messages with Buffer's utf8Write, and of 1,000-byte
-// mixed text 0.94-0.96x (two servers on one core under equal loads, bench/README.md).
-const WRITE_TEXT_MAX = 256;
 /** Largest run buffer allocated ahead of need (a larger frame gets a run of its own size). */
 const MAX_RUN = 64 * 1024;
 const EMPTY_BYTES = new Uint8Array(0);
@@ -628,7 +624,7 @@ export abstract class Connection {
       roomHead = headerSize(room, client);
       out = this.#reserveRun(roomHead + room);
       at = this.#runUsed;
-      length = this.#encodeText(text, out, at + guessHead, at + guessHead + room);
+      length = encodeUtf8Into(text, out, at + guessHead, at + guessHead + room, this.options.writeUtf8);
       if (length >= 0) break;
       // What the run had left was too small: give it back, and take the longest encoding's room.
       this.#batchBytes -= roomHead + room;
@@ -649,15 +645,6 @@ export abstract class Connection {
     // Count what was used of the room reserved.
     this.#batchBytes -= roomHead + room - (head + length);
     this.#sendingOpcode = fin ? 0 : Opcode.Text;
-  }
-
-  /** {@link encodeUtf8Into}, or the lent `writeUtf8` for text of WRITE_TEXT_MAX characters or fewer. */
-  #encodeText(text: string, out: Uint8Array, start: number, end: number): number {
-    const write = this.options.writeUtf8;
-    if (write === null || text.length <= JS_ENCODE_LIMIT || text.length > WRITE_TEXT_MAX) return encodeUtf8Into(text, out, start, end);
-    const written = write(text, out, start, end);
-    // It writes whole characters only, so one that did not fit left at most 3 bytes unused.
-    return end - start - written > 3 || written === utf8Length(text) ? written : -1;
   }
 
   #writeFrame(opcode: number, fin: boolean, rsv: number, payload: Uint8Array): void {
