@@ -15,8 +15,9 @@ export interface Utf8SliceReport {
 /**
  * Decodes every range that starts and ends on a code point boundary of ~300 bytes of one- to
  * four-byte characters led by a byte order mark (which must stay U+FEFF, as core's decoding keeps
- * it), and compares each with TextDecoder's string. The text sits inside bytes that are not UTF-8,
- * so a decoder that reads past its range shows.
+ * it), and ranges holding ill-formed sequences, and compares each with TextDecoder's string (so
+ * ill-formed input must show as U+FFFD). The text sits inside bytes that are not UTF-8, so a
+ * decoder that reads past its range shows.
  */
 export function checkUtf8Slice(decode: (bytes: Uint8Array, start: number, end: number) => string): Utf8SliceReport {
   const reference = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -35,8 +36,28 @@ export function checkUtf8Slice(decode: (bytes: Uint8Array, start: number, end: n
       if (got !== reference.decode(bytes.subarray(start, end)) && mismatches.length < 5) mismatches.push(`${start}..${end}: ${JSON.stringify(got)}`);
     }
   }
+  // Ill-formed input, which core may hand a decoder that shows it as U+FFFD unchecked: each
+  // sequence alone and between letters, as TextDecoder replaces it.
+  for (const sequence of ILL_FORMED) {
+    const ill = Uint8Array.of(0xff, 0x61, ...sequence, 0x7a, 0xff);
+    for (const [start, end] of [[2, ill.length - 2], [1, ill.length - 1], [1, ill.length - 2]] as const) {
+      ranges++;
+      const got = decode(ill, start, end);
+      if (got !== reference.decode(ill.subarray(start, end)) && mismatches.length < 5) mismatches.push(`${JSON.stringify([...ill.subarray(start, end)])}: ${JSON.stringify(got)}`);
+    }
+  }
   return { ranges, mismatches };
 }
+
+/**
+ * Stray continuation bytes, overlong forms, surrogates, code points past U+10FFFF, bytes that never
+ * occur, and sequences cut short, before a letter or at the end.
+ */
+const ILL_FORMED: readonly (readonly number[])[] = [
+  [0x80], [0xc0, 0x80], [0xc1, 0xbf], [0xe0, 0x9f, 0xbf], [0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf], [0xed, 0xa0, 0xbd, 0xed, 0xb8, 0x80],
+  [0xf0, 0x8f, 0xbf, 0xbf], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xfe], [0xff], [0xc3],
+  [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xe2, 0x28, 0xa1], [0xc3, 0xa9, 0xa9], [0xf0, 0x9f, 0x98, 0x80, 0x80],
+];
 
 /** What {@link checkUtf8Write} found. */
 export interface Utf8WriteReport {

@@ -3,7 +3,8 @@
  * from its read (core's `decodeUtf8Slice`), and @wsengine/bun lends Buffer's `utf8Write` to encode
  * short text into the outgoing buffer (`writeUtf8`). Each goes through the suite's checks: Node's
  * here, Bun's in packages/bun/test/utf8-codecs.ts on the installed `bun`. A release whose codec is
- * missing, drops a byte order mark, splits a character or touches bytes outside its range fails.
+ * missing, drops a byte order mark, hides ill-formed input, splits a character or touches bytes
+ * outside its range fails.
  */
 import type { CommonOptions } from "@wsengine/core";
 import { withNodeDefaults } from "@wsengine/node";
@@ -23,6 +24,16 @@ describe("the UTF-8 codecs the adapters lend core", () => {
     const report = checkUtf8Slice(decode!);
     expect(report.mismatches).toEqual([]);
     expect(report.ranges).toBeGreaterThan(10_000);
+  });
+
+  it("checkUtf8Slice accepts TextDecoder and refuses decoders that hide ill-formed input or read past the range", () => {
+    const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+    const good = (bytes: Uint8Array, start: number, end: number): string => decoder.decode(bytes.subarray(start, end));
+    expect(checkUtf8Slice(good).mismatches).toEqual([]);
+    const dropping = (bytes: Uint8Array, start: number, end: number): string => good(bytes, start, end).replaceAll("\ufffd", "");
+    expect(checkUtf8Slice(dropping).mismatches).not.toEqual([]);
+    const past = (bytes: Uint8Array, start: number, end: number): string => good(bytes, start, end + 1);
+    expect(checkUtf8Slice(past).mismatches).not.toEqual([]);
   });
 
   it("checkUtf8Write accepts TextEncoder's encodeInto and refuses writers that split a character or write past the range", () => {

@@ -26,7 +26,9 @@
  *   `TextDecoder` call (see core's option). Measured with two echo servers, with and without it,
  *   on one core under equal loads, so that each gets half of the core and the one that spends less
  *   per message answers more: with it 1.12-1.21x the messages of 64-byte text (four runs, each
- *   server first in two) and 0.99-1.03x at 1,000 bytes, which keeps the TextDecoder path.
+ *   server first in two) and 0.99-1.03x at 1,000 bytes, which keeps the TextDecoder path. It
+ *   shows ill-formed input as U+FFFD, so core hands it short text unchecked: 1.15-1.19x the
+ *   messages of 64-byte text with multibyte characters against checking it first (six runs).
  * - `writeUtf8`: Buffer's `utf8Write`, native in Bun, which writes into a range of any
  *   Uint8Array: text of 25 to 256 characters that core sends is encoded straight into the
  *   outgoing buffer, with no view of it for `TextEncoder.encodeInto` (~20-30 ns against ~55-90 ns

@@ -88,13 +88,15 @@ export interface CommonOptions {
    */
   readonly validateUtf8?: (bytes: Uint8Array) => boolean;
   /**
-   * A runtime's own decoder to lend core: `bytes[start..end)` as a string, where core has already
-   * checked that the range is valid UTF-8 (a leading byte order mark stays U+FEFF). With
-   * `adoptInput`, core then decodes a text message of up to 256 bytes that arrived whole in one
-   * read straight from that read, checked by its own loop, with no view of it and no
+   * A runtime's own decoder to lend core: `bytes[start..end)` as a string, a leading byte order
+   * mark kept as U+FEFF. With `adoptInput`, core then decodes a text message of up to 256 bytes
+   * that arrived whole in one read straight from that read, with no view of it and no
    * `TextDecoder` call; longer text takes the `TextDecoder` path, which checks as it decodes.
-   * `@wsengine/node` and `@wsengine/bun` pass Buffer's `utf8Slice` (see their defaults for what
-   * it gained). Default: none.
+   * A decoder that shows ill-formed input as U+FFFD, as `TextDecoder` does, gets the text
+   * unchecked, and core checks the bytes only when the string holds U+FFFD; core tries it on a
+   * set of ill-formed sequences when a connection first needs to know, and checks all text before
+   * handing it to a decoder that fails there or throws. `@wsengine/node` and `@wsengine/bun` pass
+   * Buffer's `utf8Slice` (see their defaults for what it gained). Default: none.
    */
   readonly decodeUtf8Slice?: (bytes: Uint8Array, start: number, end: number) => string;
   /**

@@ -13,6 +13,7 @@ import {
   Opcode,
   ServerConnection,
 } from "../src/index.js";
+import { replacesIllFormed } from "../src/internal/utf8.js";
 import { closedOf, ConnectedPair, openClient, openServer, REQUEST } from "./helpers/connections.js";
 import { seededRandom } from "./helpers/random.js";
 import { concat, hex, splitAt, toHex, utf8 } from "./helpers/bytes.js";
@@ -502,13 +503,13 @@ describe("adoptInput option", () => {
     expect(Object.getPrototypeOf((event as { data: Uint8Array }).data)).toBe(Uint8Array.prototype);
   });
 
-  it("decodes text of up to 256 bytes with decodeUtf8Slice, straight from its read, and longer or invalid text without it", () => {
+  it("decodes text of up to 256 bytes with decodeUtf8Slice, straight from its read, and longer text without it", () => {
     const calls: Array<[Uint8Array, number, number]> = [];
     const decodeUtf8Slice = (read: Uint8Array, start: number, end: number): string => {
       calls.push([read, start, end]);
       return new TextDecoder("utf-8", { ignoreBOM: true }).decode(read.subarray(start, end));
     };
-    const texts = ["", "héllo", "\ufeffkept", "a".repeat(256), `${"é".repeat(127)}ab`, "b".repeat(257)];
+    const texts = ["", "héllo", "\ufeffkept", "a".repeat(256), `${"é".repeat(127)}ab`, "b".repeat(257), "\ufffd is text too"];
     for (const masked of [true, false]) {
       calls.length = 0;
       const frames = texts.map((t) => rawFrame(Opcode.Text, utf8(t), { masked }));
@@ -522,16 +523,42 @@ describe("adoptInput option", () => {
         at = end;
         return [end - utf8(texts[i]!).length, end];
       });
-      expect(calls.map(([r, s, e]) => [r === read, s, e])).toEqual(ranges.slice(0, 5).map(([s, e]) => [true, s, e]));
+      // Core tries the decoder once on ill-formed arrays of its own (replacesIllFormed).
+      expect(calls.filter(([r]) => r === read).map(([, s, e]) => [s, e])).toEqual([...ranges.slice(0, 5), ranges[6]]);
+      expect(calls.filter(([r]) => r !== read).length).toBeGreaterThan(10);
     }
-    // Invalid text fails as it does without the option, and the decoder never sees it.
-    calls.length = 0;
-    const bad = rawFrame(Opcode.Text, new Uint8Array([0x61, 0xed, 0xa0, 0x80]), { masked: true });
-    const withSlice = openServer({ adoptInput: true, decodeUtf8Slice });
-    const without = openServer({ adoptInput: true });
-    expect(withSlice.receive(bad.slice())).toEqual(without.receive(bad.slice()));
-    expect(concat(withSlice.takeOutgoing())).toEqual(concat(without.takeOutgoing()));
-    expect(calls).toEqual([]);
+  });
+
+  it("checks short text itself before a decodeUtf8Slice that does not show ill-formed input as U+FFFD, and after one that does when it holds U+FFFD", () => {
+    const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+    const seen: Uint8Array[] = [];
+    const replacing = (read: Uint8Array, start: number, end: number): string => {
+      seen.push(read.slice(start, end));
+      return textDecoder.decode(read.subarray(start, end));
+    };
+    // Drops what it cannot decode: right on valid text, wrong on the rest.
+    const dropping = (read: Uint8Array, start: number, end: number): string => {
+      seen.push(read.slice(start, end));
+      return textDecoder.decode(read.subarray(start, end)).replaceAll("\ufffd", "");
+    };
+    expect(replacesIllFormed(replacing)).toBe(true);
+    expect(replacesIllFormed(dropping)).toBe(false);
+    expect(replacesIllFormed((read, start, end) => String.fromCharCode(...read.subarray(start, end)))).toBe(false);
+    expect(replacesIllFormed((read, start, end) => new TextDecoder("utf-8", { fatal: true }).decode(read.subarray(start, end)))).toBe(false);
+    const invalid = new Uint8Array([0x61, 0xed, 0xa0, 0x80]);
+    const holding = concat([utf8("\ufffd"), invalid]);
+    for (const decodeUtf8Slice of [replacing, dropping]) {
+      for (const payload of [invalid, holding]) {
+        seen.length = 0;
+        const bad = rawFrame(Opcode.Text, payload, { masked: true });
+        const withSlice = openServer({ adoptInput: true, decodeUtf8Slice });
+        const without = openServer({ adoptInput: true });
+        expect(withSlice.receive(bad.slice())).toEqual(without.receive(bad.slice()));
+        expect(concat(withSlice.takeOutgoing())).toEqual(concat(without.takeOutgoing()));
+        // The one that drops never gets the ill-formed text; the one that replaces does.
+        expect(seen.some((range) => range.length === payload.length && range.every((b, i) => b === payload[i]))).toBe(decodeUtf8Slice === replacing);
+      }
+    }
   });
 
   it("unmasks payloads under 1 KiB itself and leaves longer ones to a replacement mask function, with the same results", () => {

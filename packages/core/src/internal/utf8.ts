@@ -396,6 +396,37 @@ export function encodeUtf8(text: string): Uint8Array {
   return ENCODER.encode(text);
 }
 
+/** Decodes `bytes[start..end)` to a string: CommonOptions' `decodeUtf8Slice`. */
+export type Utf8SliceDecoder = (bytes: Uint8Array, start: number, end: number) => string;
+
+/**
+ * Ill-formed UTF-8 that a decoder following the WHATWG Encoding standard, as TextDecoder does,
+ * shows as U+FFFD: stray continuation bytes, overlong forms of two, three and four bytes, both
+ * halves of a surrogate pair encoded apart, a code point past U+10FFFF, bytes that never occur,
+ * and sequences cut short.
+ */
+const ILL_FORMED: readonly (readonly number[])[] = [
+  [0x80], [0xbf], [0xc0, 0xaf], [0xc1, 0xbf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf],
+  [0xed, 0xa0, 0xbd, 0xed, 0xb8, 0x80], [0xf0, 0x80, 0x80, 0xaf], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80], [0xfe], [0xff], [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98],
+];
+
+/**
+ * Whether `decode` shows each sequence of ILL_FORMED as U+FFFD, alone and between ASCII letters,
+ * without throwing. Such a decoder may be handed text nobody has checked: a string without U+FFFD
+ * then came from valid UTF-8, and only one that holds U+FFFD (as valid text may) needs a check.
+ */
+export function replacesIllFormed(decode: Utf8SliceDecoder): boolean {
+  try {
+    return ILL_FORMED.every((sequence) => {
+      const bytes = Uint8Array.of(0x61, ...sequence, 0x7a);
+      return decode(bytes, 1, bytes.length - 1).includes("\ufffd") && decode(bytes, 0, bytes.length).includes("\ufffd");
+    });
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Text up to this many characters is measured and encoded by JavaScript loops; longer text goes
  * to `encodeInto`, whose call and view cost ~50 ns on Node 20 and Bun but which then encodes

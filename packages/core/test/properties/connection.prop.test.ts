@@ -100,23 +100,37 @@ describe("split invariance", () => {
     });
   }
 
-  // decodeUtf8Slice: the events and replies of a connection without it, whatever the split, and
-  // the decoder only ever gets a range of a read that is valid UTF-8 and at most 256 bytes.
-  const slicedText = fc.oneof(textPayload, fc.string({ unit: "grapheme", maxLength: 300 }).map((t) => utf8(`\ufeff${t}`)));
+  // decodeUtf8Slice: the events and replies of a connection without it, whatever the split, with
+  // a decoder that shows ill-formed input as U+FFFD (TextDecoder's, which core may hand unchecked
+  // text) and with one that does not (which must only ever get valid text). Either only ever gets
+  // ranges of reads of at most 256 bytes, apart from core's trial of it on arrays of its own.
+  const replacement = utf8("\ufffd");
+  const slicedText = fc.oneof(
+    textPayload,
+    fc.string({ unit: "grapheme", maxLength: 300 }).map((t) => utf8(`\ufeff${t}`)),
+    // U+FFFD in valid text, and before ill-formed bytes.
+    fc.tuple(fc.string({ unit: "grapheme", maxLength: 40 }), textPayload).map(([t, tail]) => concat([utf8(t), replacement, tail])),
+  );
+  const decoders = {
+    replacing: (range: Uint8Array): string => new TextDecoder("utf-8", { ignoreBOM: true }).decode(range),
+    // Right on valid text; ill-formed text becomes "?", which core must never deliver.
+    lenient: (range: Uint8Array): string => (withDecoder(range) ? new TextDecoder("utf-8", { ignoreBOM: true }).decode(range) : "?"),
+  };
   for (const role of ["server", "client"] as const) {
     it.prop([
       fc.array(fc.oneof(wireItem, fc.record({ kind: fc.constant("raw-text" as const), bytes: slicedText, pieces: fc.integer({ min: 1, max: 2 }) })), { maxLength: 6 }).chain((items) => {
         const bytes = concat(items.map((item) => (item.kind === "raw-text" ? encodeRawText(item.bytes, item.pieces, role === "server") : encodeItems([item], role === "server"))));
-        return fc.tuple(fc.constant(bytes), cuts(bytes.length));
+        return fc.tuple(fc.constant(bytes), cuts(bytes.length), fc.constantFrom("replacing" as const, "lenient" as const));
       }),
-    ], { numRuns: 200 })(`with adoptInput and decodeUtf8Slice, any split gives the events of a connection without it (${role})`, ([bytes, points]) => {
+    ], { numRuns: 300 })(`with adoptInput and decodeUtf8Slice, any split gives the events of a connection without it (${role})`, ([bytes, points, kind]) => {
       const plain = feed(role, [bytes.slice()], { adoptInput: true });
       const reads = splitAt(bytes, points).map((c) => c.slice());
       const misuse: string[] = [];
       const decodeUtf8Slice = (read: Uint8Array, start: number, end: number): string => {
         const range = read.subarray(start, end);
-        if (!reads.some((r) => r === read) || end - start > 256 || !withDecoder(range)) misuse.push(`${start}..${end} of a ${read.length}-byte array`);
-        return new TextDecoder("utf-8", { ignoreBOM: true }).decode(range);
+        const ofRead = reads.some((r) => r === read);
+        if (ofRead && (end - start > 256 || (kind === "lenient" && !withDecoder(range)))) misuse.push(`${start}..${end} of a ${read.length}-byte read`);
+        return decoders[kind](range);
       };
       const got = feed(role, reads, { adoptInput: true, decodeUtf8Slice });
       expect(digestEvents(got.events)).toEqual(digestEvents(plain.events));
