@@ -15,7 +15,7 @@ import type { Extension } from "./extensions/extension.js";
 import { InPlaceMasker, keyWordAt, type MaskFunction, maskInto } from "./frame/mask.js";
 import { Opcode } from "./frame/opcode.js";
 import { NONE } from "./internal/empty.js";
-import { asciiEnd, decodeUtf8, decodeUtf8Strict, isValidUtf8, replacesIllFormed, Utf8StreamDecoder, Utf8Validator } from "./internal/utf8.js";
+import { asciiEnd, decodeUtf8, decodeUtf8Strict, isValidUtf8, replacesIllFormed, type Utf8SliceDecoder, Utf8StreamDecoder, Utf8Validator } from "./internal/utf8.js";
 import { WordView } from "./internal/word-view.js";
 
 /** The limits and delivery mode a {@link MessageReader} works with. */
@@ -28,7 +28,7 @@ export interface MessageReaderOptions {
   readonly adoptInput: boolean;
   readonly textAs: "string" | "bytes";
   readonly validateUtf8: (bytes: Uint8Array) => boolean;
-  readonly decodeUtf8Slice: ((bytes: Uint8Array, start: number, end: number) => string) | null;
+  readonly decodeUtf8Slice: Utf8SliceDecoder | null;
 }
 
 // Reassembly buffer sizing. A header announces the frame's length, but a peer may announce a big
@@ -399,8 +399,8 @@ export class MessageReader {
         const end = start + n;
         const ascii = maskKey !== null && this.#masker.mask(src, start, n, maskKey, maskOffset, true);
         // A decoder that shows ill-formed input as U+FFFD is trusted with unchecked text, and only
-        // text that holds U+FFFD is checked after it: on Bun, echo of 64-byte mixed text in
-        // process served ~1.2x the messages than with every such text checked first.
+        // text that holds U+FFFD is checked after it: on Bun, echo of 64-byte mixed text served
+        // ~1.2x the messages of checking all such text first (bench/README.md, sixth run).
         const checkFirst = !ascii && !(this.#sliceReplaces ??= replacesIllFormed(slice));
         if (checkFirst && !this.#isValidByWords(src, start, end)) this.#failText(this.#viewOf(src, start, n));
         const text = slice(src, start, end);
