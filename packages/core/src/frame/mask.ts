@@ -155,22 +155,55 @@ export class InPlaceMasker {
     if (key.length !== 4) throw new RangeError("masking key must be 4 bytes");
     if (!(start >= 0 && length >= 0) || start + length > data.length) throw new RangeError("mask range out of bounds");
     if (length >= SIMD_MIN && maskedWithSimd(data, start, data, start, length, key, keyOffset)) return false;
+    // The head and the tail are XORed here rather than by calls to maskBytes, which made 64-125
+    // byte payloads take 1.2-1.4x as long on both V8 and JSC.
+    const end = start + length;
+    let k0 = key[keyOffset & 3]!;
+    let k1 = key[(keyOffset + 1) & 3]!;
+    let k2 = key[(keyOffset + 2) & 3]!;
+    let k3 = key[(keyOffset + 3) & 3]!;
+    let i = start;
+    /** OR of the bytes and of the words written: their sign bits say whether any is not ASCII. */
+    let seen = 0;
+    let seenWords = 0;
     const words = this.#view.wordsFor(data, length);
-    if (words === null) return (maskBytes(data, start, data, start, length, key, keyOffset) & 0x80) === 0 && ascii;
-    const base = this.#view.base;
-    // Bytes before the first word boundary at or after `start`: boundaries are base + 4k.
-    const head = Math.min((base - start) & 3, length);
-    let seen = maskBytes(data, start, data, start, head, key, keyOffset);
-    const first = (start + head - base) >> 2;
-    const count = (length - head) >> 2;
-    const phase = keyOffset + head;
-    const k = keyWordAt(key, phase);
-    // Binary payloads keep the loop without the ORs, which cost them ~10 % at 125 bytes.
-    if (ascii) seen |= xorWordRangeSeen(words, first, first + count, k);
-    else xorWordRange(words, first, first + count, k);
-    const done = head + (count << 2);
-    seen |= maskBytes(data, start + done, data, start + done, length - done, key, phase);
-    return ascii && (seen & 0x80808080) === 0;
+    if (words !== null) {
+      const base = this.#view.base;
+      // Bytes before the first word boundary at or after `start` (boundaries are base + 4k), at
+      // most three; then the key turns by as many.
+      const head = Math.min((base - start) & 3, length);
+      const phase = keyOffset + head;
+      if (head > 0) {
+        seen |= data[i] = data[i]! ^ k0;
+        if (head > 1) seen |= data[i + 1] = data[i + 1]! ^ k1;
+        if (head > 2) seen |= data[i + 2] = data[i + 2]! ^ k2;
+        i += head;
+        k0 = key[phase & 3]!;
+        k1 = key[(phase + 1) & 3]!;
+        k2 = key[(phase + 2) & 3]!;
+        k3 = key[(phase + 3) & 3]!;
+      }
+      const k = keyWordAt(key, phase);
+      const count = (end - i) >> 2;
+      const w = (i - base) >> 2;
+      // Binary payloads keep a loop without the ORs, which cost them ~10 % at 125 bytes.
+      if (ascii) seenWords = xorWordRangeSeen(words, w, w + count, k);
+      else xorWordRange(words, w, w + count, k);
+      // The tail starts at the key phase the head left: the words took whole turns of it.
+      i += count << 2;
+    }
+    // The whole range without a view, else the tail of at most three bytes.
+    const quads = i + ((end - i) & ~3);
+    for (; i < quads; i += 4) {
+      seen |= data[i] = data[i]! ^ k0;
+      seen |= data[i + 1] = data[i + 1]! ^ k1;
+      seen |= data[i + 2] = data[i + 2]! ^ k2;
+      seen |= data[i + 3] = data[i + 3]! ^ k3;
+    }
+    if (i < end) seen |= data[i] = data[i]! ^ k0;
+    if (i + 1 < end) seen |= data[i + 1] = data[i + 1]! ^ k1;
+    if (i + 2 < end) seen |= data[i + 2] = data[i + 2]! ^ k2;
+    return ascii && (seen & 0x80) === 0 && (seenWords & 0x80808080) === 0;
   }
 
   /** Drops the array and its view. */
