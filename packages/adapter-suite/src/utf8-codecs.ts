@@ -17,9 +17,10 @@ export interface Utf8SliceReport {
  * four-byte characters led by a byte order mark (which must stay U+FEFF, as core's decoding keeps
  * it), and ranges holding ill-formed sequences, and compares each with TextDecoder's string (so
  * ill-formed input must show as U+FFFD). The text sits inside bytes that are not UTF-8, so a
- * decoder that reads past its range shows.
+ * decoder that reads past its range shows. Ranges of all-ASCII text are decoded a second time
+ * with the `ascii` hint core gives such text (where a decoder may take a single-byte path).
  */
-export function checkUtf8Slice(decode: (bytes: Uint8Array, start: number, end: number) => string): Utf8SliceReport {
+export function checkUtf8Slice(decode: (bytes: Uint8Array, start: number, end: number, ascii: boolean) => string): Utf8SliceReport {
   const reference = new TextDecoder("utf-8", { ignoreBOM: true });
   const encoded = new TextEncoder().encode(`\ufeff${'aé✓🙂 {"k":1}'.repeat(12)}`);
   const bytes = new Uint8Array(encoded.length + 16).fill(0xff);
@@ -32,8 +33,17 @@ export function checkUtf8Slice(decode: (bytes: Uint8Array, start: number, end: n
     for (const end of boundaries) {
       if (end < start) continue;
       ranges++;
-      const got = decode(bytes, start, end);
+      const got = decode(bytes, start, end, false);
       if (got !== reference.decode(bytes.subarray(start, end)) && mismatches.length < 5) mismatches.push(`${start}..${end}: ${JSON.stringify(got)}`);
+    }
+  }
+  // Every printable ASCII character and the control bytes, told to be ASCII, fenced by bytes above 0x7f.
+  const ascii = Uint8Array.from({ length: 128 + 16 }, (_, i) => (i < 8 || i >= 136 ? 0xff : i - 8));
+  for (let start = 8; start <= 136; start += 3) {
+    for (let end = start; end <= 136; end += 5) {
+      ranges++;
+      const got = decode(ascii, start, end, true);
+      if (got !== reference.decode(ascii.subarray(start, end)) && mismatches.length < 5) mismatches.push(`ascii ${start}..${end}: ${JSON.stringify(got)}`);
     }
   }
   // Ill-formed input, which core may hand a decoder that shows it as U+FFFD unchecked: each
@@ -42,7 +52,7 @@ export function checkUtf8Slice(decode: (bytes: Uint8Array, start: number, end: n
     const ill = Uint8Array.of(0xff, 0x61, ...sequence, 0x7a, 0xff);
     for (const [start, end] of [[2, ill.length - 2], [1, ill.length - 1], [1, ill.length - 2]] as const) {
       ranges++;
-      const got = decode(ill, start, end);
+      const got = decode(ill, start, end, false);
       if (got !== reference.decode(ill.subarray(start, end)) && mismatches.length < 5) mismatches.push(`${JSON.stringify([...ill.subarray(start, end)])}: ${JSON.stringify(got)}`);
     }
   }

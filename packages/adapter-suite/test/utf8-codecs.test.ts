@@ -34,6 +34,11 @@ describe("the UTF-8 codecs the adapters lend core", () => {
     expect(checkUtf8Slice(dropping).mismatches).not.toEqual([]);
     const past = (bytes: Uint8Array, start: number, end: number): string => good(bytes, start, end + 1);
     expect(checkUtf8Slice(past).mismatches).not.toEqual([]);
+    const pastWhenAscii = (bytes: Uint8Array, start: number, end: number, ascii: boolean): string => good(bytes, start, ascii ? end + 1 : end);
+    expect(checkUtf8Slice(pastWhenAscii).mismatches).not.toEqual([]);
+    const latin1 = new TextDecoder("latin1");
+    const latin1WhenAscii = (bytes: Uint8Array, start: number, end: number, ascii: boolean): string => (ascii ? latin1.decode(bytes.subarray(start, end)) : good(bytes, start, end));
+    expect(checkUtf8Slice(latin1WhenAscii).mismatches).toEqual([]);
   });
 
   it("checkUtf8Write accepts TextEncoder's encodeInto and refuses writers that split a character or write past the range", () => {

@@ -403,7 +403,7 @@ export class MessageReader {
         // ~1.2x the messages of checking all such text first (bench/README.md, sixth run).
         const checkFirst = !ascii && !(this.#sliceReplaces ??= replacesIllFormed(slice));
         if (checkFirst && !this.#isValidByWords(src, start, end)) this.#failText(this.#viewOf(src, start, n));
-        const text = slice(src, start, end);
+        const text = slice(src, start, end, ascii);
         if (!ascii && !checkFirst && text.includes("\ufffd") && !this.#isValidByWords(src, start, end)) this.#failText(this.#viewOf(src, start, n));
         events.push({ type: "text", data: text });
         return;

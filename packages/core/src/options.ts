@@ -97,8 +97,12 @@ export interface CommonOptions {
    * set of ill-formed sequences when a connection first needs to know, and checks all text before
    * handing it to a decoder that fails there or throws. `@wsengine/node` and `@wsengine/bun` pass
    * Buffer's `utf8Slice` (see their defaults for what it gained). Default: none.
+   *
+   * `ascii` is true when core has seen every byte of the range below 0x80 (its unmasking loop
+   * tells), where Latin-1 and UTF-8 give the same string: a decoder may then take a single-byte
+   * path (both adapters call Buffer's `latin1Slice`). A decoder may ignore it.
    */
-  readonly decodeUtf8Slice?: (bytes: Uint8Array, start: number, end: number) => string;
+  readonly decodeUtf8Slice?: (bytes: Uint8Array, start: number, end: number, ascii: boolean) => string;
   /**
    * A runtime's own encoder to lend core: writes `text` as UTF-8 into `bytes` from `start`, whole
    * characters only and nothing at or past `end`, lone surrogates as U+FFFD (as `TextEncoder`

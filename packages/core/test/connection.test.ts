@@ -504,9 +504,9 @@ describe("adoptInput option", () => {
   });
 
   it("decodes text of up to 256 bytes with decodeUtf8Slice, straight from its read, and longer text without it", () => {
-    const calls: Array<[Uint8Array, number, number]> = [];
-    const decodeUtf8Slice = (read: Uint8Array, start: number, end: number): string => {
-      calls.push([read, start, end]);
+    const calls: Array<[Uint8Array, number, number, boolean]> = [];
+    const decodeUtf8Slice = (read: Uint8Array, start: number, end: number, ascii: boolean): string => {
+      calls.push([read, start, end, ascii]);
       return new TextDecoder("utf-8", { ignoreBOM: true }).decode(read.subarray(start, end));
     };
     const texts = ["", "héllo", "\ufeffkept", "a".repeat(256), `${"é".repeat(127)}ab`, "b".repeat(257), "\ufffd is text too"];
@@ -526,6 +526,10 @@ describe("adoptInput option", () => {
       // Core tries the decoder once on ill-formed arrays of its own (replacesIllFormed).
       expect(calls.filter(([r]) => r === read).map(([, s, e]) => [s, e])).toEqual([...ranges.slice(0, 5), ranges[6]]);
       expect(calls.filter(([r]) => r !== read).length).toBeGreaterThan(10);
+      // All-ASCII text is told so when core's unmasking saw it; unmasked text is never looked at first.
+      const ascii = (t: string): boolean => masked && utf8(t).every((b) => b < 0x80);
+      expect(calls.filter(([r]) => r === read).map(([, , , a]) => a)).toEqual([...texts.slice(0, 5), texts[6]!].map(ascii));
+      expect(calls.filter(([r]) => r !== read).every(([, , , a]) => !a)).toBe(true);
     }
   });
 

@@ -397,7 +397,7 @@ export function encodeUtf8(text: string): Uint8Array {
 }
 
 /** Decodes `bytes[start..end)` to a string: CommonOptions' `decodeUtf8Slice`. */
-export type Utf8SliceDecoder = (bytes: Uint8Array, start: number, end: number) => string;
+export type Utf8SliceDecoder = (bytes: Uint8Array, start: number, end: number, ascii: boolean) => string;
 
 /**
  * Ill-formed UTF-8 that a decoder following the WHATWG Encoding standard, as TextDecoder does,
@@ -420,7 +420,7 @@ export function replacesIllFormed(decode: Utf8SliceDecoder): boolean {
   try {
     return ILL_FORMED.every((sequence) => {
       const bytes = Uint8Array.of(0x61, ...sequence, 0x7a);
-      return decode(bytes, 1, bytes.length - 1).includes("\ufffd") && decode(bytes, 0, bytes.length).includes("\ufffd");
+      return decode(bytes, 1, bytes.length - 1, false).includes("\ufffd") && decode(bytes, 0, bytes.length, false).includes("\ufffd");
     });
   } catch {
     return false;
