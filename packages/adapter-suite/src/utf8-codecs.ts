@@ -3,6 +3,7 @@
  * Node and Bun) and `writeUtf8` (Buffer's `utf8Write` on Bun), runtime-neutral so that each
  * runtime runs them on its own.
  */
+import type { CommonOptions } from "@wsengine/core";
 
 /** What {@link checkUtf8Slice} found. */
 export interface Utf8SliceReport {
@@ -20,7 +21,7 @@ export interface Utf8SliceReport {
  * decoder that reads past its range shows. Ranges of all-ASCII text are decoded a second time
  * with the `ascii` hint core gives such text (where a decoder may take a single-byte path).
  */
-export function checkUtf8Slice(decode: (bytes: Uint8Array, start: number, end: number, ascii: boolean) => string): Utf8SliceReport {
+export function checkUtf8Slice(decode: NonNullable<CommonOptions["decodeUtf8Slice"]>): Utf8SliceReport {
   const reference = new TextDecoder("utf-8", { ignoreBOM: true });
   const encoded = new TextEncoder().encode(`\ufeff${'aé✓🙂 {"k":1}'.repeat(12)}`);
   const bytes = new Uint8Array(encoded.length + 16).fill(0xff);

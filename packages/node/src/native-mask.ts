@@ -67,13 +67,12 @@ const validateUtf8 = (bytes: Uint8Array): boolean => (bytes.length < NATIVE_UTF8
  * under equal loads, six runs, five in its favour).
  */
 const utf8Slice = (Buffer.prototype as { utf8Slice?: (this: Uint8Array, start: number, end: number) => string }).utf8Slice;
-const latin1Slice = (Buffer.prototype as { latin1Slice?: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
+// ASCII decodes the same either way; where `latin1Slice` is missing, `utf8Slice` serves.
+const asciiSlice = (Buffer.prototype as { latin1Slice?: (this: Uint8Array, start: number, end: number) => string }).latin1Slice ?? utf8Slice;
 const decodeUtf8Slice =
-  utf8Slice === undefined
+  utf8Slice === undefined || asciiSlice === undefined
     ? null
-    : latin1Slice === undefined
-      ? (bytes: Uint8Array, start: number, end: number): string => utf8Slice.call(bytes, start, end)
-      : (bytes: Uint8Array, start: number, end: number, ascii: boolean): string => ascii ? latin1Slice.call(bytes, start, end) : utf8Slice.call(bytes, start, end);
+    : (bytes: Uint8Array, start: number, end: number, ascii: boolean): string => (ascii ? asciiSlice.call(bytes, start, end) : utf8Slice.call(bytes, start, end));
 
 /** bufferutil's loop in core's {@link MaskFunction} contract, or null when the addon is not available. */
 export function nativeMask(): MaskFunction | null {

@@ -17,6 +17,7 @@
  *   numbers of state (bytes still needed and the allowed range for the next one).
  */
 
+import type { CommonOptions } from "../options.js";
 import type { WordView } from "./word-view.js";
 
 /** Minimum bytes left in a chunk before an `Int32Array` view pays for itself. */
@@ -397,7 +398,7 @@ export function encodeUtf8(text: string): Uint8Array {
 }
 
 /** Decodes `bytes[start..end)` to a string: CommonOptions' `decodeUtf8Slice`. */
-export type Utf8SliceDecoder = (bytes: Uint8Array, start: number, end: number, ascii: boolean) => string;
+export type Utf8SliceDecoder = NonNullable<CommonOptions["decodeUtf8Slice"]>;
 
 /**
  * Ill-formed UTF-8 that a decoder following the WHATWG Encoding standard, as TextDecoder does,
