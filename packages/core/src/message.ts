@@ -7,7 +7,8 @@
  * into the message buffer in one pass, and never retained as views: the caller may reuse its
  * chunk once `receive()` returns. With `adoptInput` the chunks are ours: payloads are unmasked in
  * place, a message whole in one chunk (or an extension's input) is a view of it, and a large
- * message's reads are kept until its end and copied once (see PIECE_MIN).
+ * message's reads are kept until it may have an array of its exact size and copied into it once
+ * (see PIECE_MIN).
  */
 import { RemoteProtocolError } from "./errors.js";
 import type { ConnectionEvent } from "./events.js";
@@ -55,21 +56,27 @@ const OWN_MASK_LIMIT = 1024;
 // looked at first (the view and call saved are a small part of such a message).
 const SLICE_TEXT_MAX = 256;
 // With `adoptInput`, a message reassembled from slices of at least PIECE_MIN bytes keeps views of
-// them and copies them once, into an array of its exact size, at its end: a 1 MiB message read in
-// 64 KiB pieces otherwise costs a 256 KiB buffer and its copy on the way (see EAGER_BUFFER). The
+// them until it can have an array of its exact size, and then copies them once: a 1 MiB message
+// read in 64 KiB pieces otherwise costs a 256 KiB buffer and its copy on the way (see
+// EAGER_BUFFER). A single-frame message announces its size, and gets that array as soon as the
+// buffer's bound allows it (the size at most EAGER_BUFFER, or GROWTH times the bytes arrived):
+// the kept views are copied into it then, and each later slice as it comes, while its read is
+// still in cache. Waiting to the end to copy everything ran slower: 1 MiB binary in 64 KiB
+// reads, parsed with bufferutil and paired with ws + bufferutil in one process, went at
+// 0.93-0.96x ws unmasked and 1.17-1.24x masked, against 1.10-1.14x and 1.35-1.38x copying from
+// the fifth read on (in 16 KiB reads, unmasked: 0.93x against 1.20x). End to end, a Node server
+// echoing 1 MiB masked binary messages streamed 0.96x the bytes of the wait-to-the-end build, a
+// median of 26 alternations whose ratios spread from 0.85 to 1.19: not told from the machine's
+// noise. A fragmented message's size is not announced: its views are kept to its end. The
 // views keep their reads alive; that memory obeys the reassembly buffer's bound (EAGER_BUFFER,
 // then GROWTH times the bytes that arrived), and a slice that would break it, or a shorter one,
-// moves the message into the buffer. Masked binary pieces stay masked until that copy, which
+// moves the message into the buffer. Masked binary pieces stay masked until the copy, which
 // unmasks on the way (one pass over the bytes instead of two); unmasked text is validated as it
-// comes. Masked text is never kept in pieces: it must be unmasked before it can be validated, and
-// unmasking into the buffer and checking it there (still in cache) reads the bytes twice where
-// pieces read them three times (unmask in place, validate, copy); the buffer's one 256 KiB copy
-// on the way costs less (1 MiB masked text, with bufferutil, paired with ws + bufferutil in one
-// process: 0.95-1.02x as pieces, 1.00-1.09x into the buffer; end to end a tie). A masked
-// single-frame message that fits EAGER_BUFFER is not kept in pieces either: its buffer is made at
-// its exact size and the slices are unmasked into it as they come. Binary and unmasked text keep
-// their pieces: with none at all, a staged Node server streaming 1 MiB masked binary messages
-// served 0.86-1.03x the messages (bench/README, "Fourth run on 2026-12-06").
+// comes. Masked text is never kept in pieces: it must be unmasked before it can be validated,
+// and unmasking into the buffer and checking it there (still in cache) reads the bytes twice
+// where pieces read them three times (unmask in place, validate, copy); the buffer's one 256 KiB
+// copy on the way costs less (1 MiB masked text, with bufferutil, paired with ws + bufferutil in
+// one process: 0.95-1.02x as pieces, 1.00-1.09x into the buffer; end to end a tie).
 const PIECE_MIN = 4 * 1024;
 /** Arrays of kept pieces up to this length are reused from message to message (see #dropPieces). */
 const PIECES_KEPT = 64;
@@ -242,7 +249,7 @@ export class MessageReader {
       this.#piecesLength += n;
     } else {
       this.#size += n;
-      if (this.#piecesLength !== 0 && n !== 0) this.#gatherPieces(n + frameRemaining);
+      if (this.#piecesLength !== 0 && n !== 0) this.#gatherPieces(n, frameRemaining);
       const at = this.#reserve(n, frameRemaining);
       if (maskKey !== null) this.#options.mask(src, start, this.#buffer, at, n, maskKey, maskOffset);
       else this.#copySlice(src, start, end, this.#buffer, at);
@@ -255,8 +262,10 @@ export class MessageReader {
   /** Whether a slice of `n` bytes of `src` is kept as a view of its read (see PIECE_MIN). */
   #keepsAsPiece(src: Uint8Array, n: number, masked: boolean, frameRemaining: number): boolean {
     if (this.#length !== 0 || n < PIECE_MIN || !this.#options.adoptInput) return false;
-    // Masked text, and a masked message the buffer holds at its exact size, are unmasked into it.
-    if (masked && (this.#opcode === Opcode.Text || (this.#fin && this.#fragments === 1 && this.#size + n + frameRemaining <= EAGER_BUFFER))) return false;
+    // Masked text is unmasked into the buffer.
+    if (masked && this.#opcode === Opcode.Text) return false;
+    // So is a single-frame message once the buffer may be made at its exact size.
+    if (this.#fin && this.#fragments === 1 && this.#size + n + frameRemaining <= Math.max(EAGER_BUFFER, (this.#piecesLength + n) * GROWTH)) return false;
     return this.#mayPin(src, n);
   }
 
@@ -308,10 +317,13 @@ export class MessageReader {
     return true;
   }
 
-  /** Copies the kept pieces into the reassembly buffer (empty until now); `more` bytes are announced. */
-  #gatherPieces(more: number): void {
-    const at = this.#reserve(this.#piecesLength, more);
-    this.#length = this.#copyPieces(this.#buffer, at);
+  /**
+   * Copies the kept pieces into the reassembly buffer (empty until now), made with room for the
+   * slice of `n` bytes that comes next and sized from the `frameRemaining` bytes announced after it.
+   */
+  #gatherPieces(n: number, frameRemaining: number): void {
+    this.#reserve(this.#piecesLength + n, frameRemaining);
+    this.#length = this.#copyPieces(this.#buffer, 0);
     this.#dropPieces();
   }
 

@@ -63,10 +63,11 @@ export interface CommonOptions {
    * `receive()` may keep and write into the chunks it is given: masked payloads are unmasked in
    * place, and a message that arrives whole inside one chunk is handed out as a view of it (so a
    * message the application keeps pins its chunk); a message larger than a read keeps its reads
-   * until it is complete and is copied once, into an array of its own, binary ones unmasked on
-   * the way (the reads it pins are bounded like the reassembly buffer: 256 KiB, then 4× the bytes
-   * received), and a masked single-frame message up to 256 KiB is unmasked straight into an
-   * array of its size. This saves a copy per message, as `ws` does, and a pass over masked ones.
+   * until it may have an array of its exact size and is copied once into it, binary reads
+   * unmasked on the way (the reads it pins are bounded like the reassembly buffer: 256 KiB, then
+   * 4× the bytes received). A single-frame message gets that array as soon as the bound allows
+   * it (at once up to 256 KiB), and its later reads go into it as they come; a fragmented one
+   * gets it at its end. This saves a copy per message, as `ws` does, and a pass over masked ones.
    * Set it only when nothing reads or reuses a chunk once it is passed in (a socket's fresh read
    * buffers); `@wsengine/node` does. Default: false, and `receive()` keeps nothing.
    */

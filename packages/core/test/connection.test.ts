@@ -596,23 +596,46 @@ describe("adoptInput option", () => {
     expect(server.state).toBe("open");
   });
 
-  it("keeps the reads of a message larger than a read and copies them once, into an array of its exact size", () => {
+  it("keeps the reads of a message larger than a read until the bound allows an array of its exact size, then copies each read into it once", () => {
     const sizes: number[] = [];
     const allocate = (n: number): Uint8Array => {
       sizes.push(n);
       return new Uint8Array(n);
     };
     const payload = Uint8Array.from({ length: (1 << 20) + 5 }, (_, i) => (i * 7) & 0xff);
-    const wire = concat([rawFrame(Opcode.Binary, payload, { masked: true }), rawFrame(Opcode.Binary, new Uint8Array([1]), { masked: true })]);
-    const reads = splitAt(wire, Array.from({ length: 17 }, (_, i) => (i + 1) * 65536));
+    for (const masked of [true, false]) {
+      sizes.length = 0;
+      const wire = concat([rawFrame(Opcode.Binary, payload, { masked }), rawFrame(Opcode.Binary, new Uint8Array([1]), { masked })]);
+      const reads = splitAt(wire, Array.from({ length: 17 }, (_, i) => (i + 1) * 65536));
+      const conn = masked ? openServer({ adoptInput: true, allocate }) : openClient({ adoptInput: true, allocate });
+      const events: ConnectionEvent[] = [];
+      const arraysAfterRead = reads.map((read) => {
+        events.push(...conn.receive(read));
+        return sizes.length;
+      });
+      expect(events).toHaveLength(2);
+      const data = (events[0] as { data: Uint8Array }).data;
+      // Compared by hand: a failing toEqual on 1 MiB arrays takes minutes to print its diff.
+      expect(data.length === payload.length && data.every((b, i) => b === payload[i])).toBe(true);
+      expect(reads.some((read) => read.buffer === data.buffer)).toBe(false);
+      // A copying connection sizes a buffer from the announced length (256 KiB first), then grows it.
+      expect(sizes).toEqual([payload.length]);
+      // Made when four times the bytes arrived cover the announced 1 MiB: after the header, four
+      // reads hold a few bytes less than 256 KiB, so at the fifth.
+      expect(arraysAfterRead.indexOf(1), masked ? "masked" : "unmasked").toBe(4);
+    }
+    // In two frames the size is not announced: the reads are kept to the end and copied there.
+    // (Each frame's slices are long enough to be kept: a short one moves the message into the buffer.)
+    sizes.length = 0;
+    const half = 500_000;
+    const fragmented = concat([
+      rawFrame(Opcode.Binary, payload.subarray(0, half), { masked: true, fin: false }),
+      rawFrame(Opcode.Continuation, payload.subarray(half), { masked: true }),
+    ]);
     const server = openServer({ adoptInput: true, allocate });
-    const events = reads.flatMap((read) => server.receive(read));
-    expect(events).toHaveLength(2);
-    const data = (events[0] as { data: Uint8Array }).data;
-    // Compared by hand: a failing toEqual on 1 MiB arrays takes minutes to print its diff.
-    expect(data.length === payload.length && data.every((b, i) => b === payload[i])).toBe(true);
-    expect(reads.some((read) => read.buffer === data.buffer)).toBe(false);
-    // A copying connection sizes a buffer from the announced length (256 KiB first), then grows it.
+    const reads = splitAt(fragmented, Array.from({ length: 16 }, (_, i) => (i + 1) * 65536));
+    const arraysAfterRead = reads.map((read) => (server.receive(read).length, sizes.length));
+    expect(arraysAfterRead.indexOf(1)).toBe(reads.length - 1);
     expect(sizes).toEqual([payload.length]);
   });
 
@@ -735,13 +758,27 @@ describe("adoptInput option", () => {
     setFlagsFromString("--expose_gc");
     const gc = runInNewContext("gc") as () => void;
     // Unmasked: a masked message up to 256 KiB is unmasked into its own array as it comes.
-    const client = openClient({ adoptInput: true });
-    // Reads of 5,000 bytes, every one whole payload but the first: each is kept until the end.
+    let reading = 0;
+    const allocatedAt: number[] = [];
+    const allocate = (n: number): Uint8Array => {
+      allocatedAt.push(reading);
+      return new Uint8Array(n);
+    };
+    const client = openClient({ adoptInput: true, allocate });
+    // Two frames, so that the size is not announced, each in reads of 5,000 bytes (the first
+    // frame ends with one): every read but the last holds at least 4 KiB of payload and is kept
+    // to the end, where the message gets its one array.
     const deliver = (payload: Uint8Array): WeakRef<ArrayBufferLike>[] => {
-      const wire = rawFrame(Opcode.Binary, payload, { masked: false });
-      const reads = splitAt(wire, Array.from({ length: Math.floor(wire.length / 5_000) }, (_, i) => (i + 1) * 5_000)).map((r) => r.slice());
-      const events = reads.flatMap((read) => client.receive(read));
+      const reads5000 = (frame: Uint8Array): Uint8Array[] => splitAt(frame, Array.from({ length: Math.floor((frame.length - 1) / 5_000) }, (_, i) => (i + 1) * 5_000));
+      const split = 5_000 * Math.floor(payload.length / 10_000);
+      const first = split - (split - 4 < 65_536 ? 4 : 10);
+      const frames = [rawFrame(Opcode.Binary, payload.subarray(0, first), { masked: false, fin: false }), rawFrame(Opcode.Continuation, payload.subarray(first), { masked: false })];
+      expect(frames[0]!.length % 5_000).toBe(0);
+      const reads = frames.flatMap(reads5000).map((r) => r.slice());
+      allocatedAt.length = 0;
+      const events = reads.flatMap((read, i) => ((reading = i), client.receive(read)));
       expect(events.map((e) => e.type)).toEqual(["binary"]);
+      expect(allocatedAt).toEqual([reads.length - 1]);
       const data = (events[0] as { data: Uint8Array }).data;
       expect(data.length === payload.length && data.every((b, i) => b === payload[i])).toBe(true);
       return reads.map((read) => new WeakRef(read.buffer));
