@@ -26,7 +26,7 @@ import { connect } from "node:net";
 import type { Socket } from "node:net";
 import { createInterface } from "node:readline";
 import { constants, deflateRawSync } from "node:zlib";
-import { textPayload } from "../lib/fixtures.js";
+import { LOADGEN_SEED, textPayload } from "../lib/fixtures.js";
 import { flagValue } from "../lib/args.js";
 
 const argv = process.argv.slice(2);
@@ -88,7 +88,7 @@ function frame(payload: Uint8Array, opcode: number, key: readonly number[]): Buf
 
 /** `count` frames of `size` bytes back to back; a batch of k is its first k frames. */
 function frames(count: number, msgSize: number, opcode: number): { bytes: Buffer; frameLength: number } {
-  const payload = textPayload(msgSize, 42);
+  const payload = textPayload(msgSize, LOADGEN_SEED);
   const one = frame(payload, opcode, [0x12, 0x34, 0x56, 0x78]);
   const bytes = Buffer.alloc(one.length * count);
   for (let i = 0; i < count; i++) one.copy(bytes, i * one.length);

@@ -6,11 +6,16 @@
  * whose kernel buffer has room does, and counts them. Run with bun, from bench/:
  *
  *   bun inproc/bun-echo.ts [--size 64] [--kind text|binary] [--deflate] [--ms 300] [--samples 5]
+ *       [--read-size BYTES] [--loadgen-payload]
  *
  * Not part of `run.ts`: it measures the adapter's own cost per message, without the kernel and
  * the load generator, to see where the end-to-end echo (e2e/, against Bun.serve) spends its
- * time. Each read is a fresh copy of the client's bytes, cut at 64 KiB, as Bun hands a socket
- * handler a fresh chunk per read (and core adopts it, unmasking in place). With `--deflate`
+ * time. Each read is a fresh copy of the client's bytes, cut at 64 KiB (or `--read-size`: the
+ * e2e echo's load generator keeps 16 messages in flight a connection, so its server reads about
+ * 16 messages at a time), as Bun hands a socket handler a fresh chunk per read (and core adopts
+ * it, unmasking in place). The messages are the in-process suites' payloads (mostly ASCII, some
+ * with multibyte characters), or with `--loadgen-payload` the load generator's one payload (ASCII
+ * at 64 B). With `--deflate`
  * both sides agree on no context takeover either way, as the e2e servers do.
  *
  * Prints one JSON line: messages per second for each sample, and the microseconds a message.
@@ -21,7 +26,7 @@ import { permessageDeflate } from "../../packages/bun/src/zlib-deflate.js";
 import { withBunDefaults } from "../../packages/bun/src/defaults.js";
 import { BunSocketTransport, SOCKET_HANDLERS, type TransportSocket } from "../../packages/bun/src/transport.js";
 import { flagValue } from "../lib/args.js";
-import { chunked, concat, payloads } from "../lib/fixtures.js";
+import { CHUNK_SIZE, chunked, concat, LOADGEN_SEED, payloads, textPayload } from "../lib/fixtures.js";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => flagValue(argv, name) ?? fallback;
@@ -30,6 +35,8 @@ const kind = flag("kind", "text");
 const deflate = argv.includes("--deflate");
 const sampleMs = Number(flag("ms", "300"));
 const samples = Number(flag("samples", "5"));
+const readSize = Number(flag("read-size", String(CHUNK_SIZE)));
+if (!Number.isSafeInteger(readSize) || readSize < 1) throw new Error(`--read-size must be a positive integer, got ${readSize}`);
 if (kind !== "text" && kind !== "binary") throw new Error(`--kind text|binary, not ${kind}`);
 
 /** Client messages per pass: about 1 MiB of payload, as the in-process parse suite feeds. */
@@ -109,7 +116,7 @@ stub.capture = null;
 if (client.state !== "open") throw new Error(`handshake failed: client ${client.state}`);
 if (deflate && client.extensions.length !== 1) throw new Error("permessage-deflate not negotiated");
 
-const ps = payloads(size);
+const ps = argv.includes("--loadgen-payload") ? [textPayload(size, LOADGEN_SEED)] : payloads(size);
 const texts = ps.map((p) => new TextDecoder().decode(p));
 const frames: Uint8Array[] = [];
 for (let i = 0; i < count; i++) {
@@ -117,7 +124,7 @@ for (let i = 0; i < count; i++) {
   else client.sendBinary(ps[i % ps.length]!);
   for (const bytes of client.takeOutgoing()) frames.push(bytes.slice());
 }
-const reads = chunked(concat(frames));
+const reads = chunked(concat(frames), readSize);
 
 /** One pass: every read, fresh, through the socket handler; checks that every message came back. */
 function pass(): void {
@@ -166,6 +173,7 @@ console.log(
     suite: "bun-echo",
     bun: Bun.version,
     case: `${size}/${kind}/${deflate ? "deflate-no-takeover" : "plain"}`,
+    readSize,
     messagesPerPass: count,
     msgsPerSec,
     usPerMessage: 1e6 / median,

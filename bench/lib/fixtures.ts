@@ -48,6 +48,9 @@ export function textPayload(size: number, seed: number): Uint8Array {
   return out;
 }
 
+/** The seed of the e2e load generator's payload (one payload, sent over and over). */
+export const LOADGEN_SEED = 42;
+
 /** One case of the in-process suites. */
 export interface Case {
   readonly size: number;
