@@ -65,9 +65,9 @@ const SLICE_TEXT_MAX = 256;
 // reads, parsed with bufferutil and paired with ws + bufferutil in one process, went at
 // 0.93-0.96x ws unmasked and 1.17-1.24x masked, against 1.10-1.14x and 1.35-1.38x copying from
 // the fifth read on (in 16 KiB reads, unmasked: 0.93x against 1.20x). End to end, a Node server
-// echoing 1 MiB masked binary messages streamed 0.96x the bytes of the wait-to-the-end build, a
-// median of 26 alternations whose ratios spread from 0.85 to 1.19: not told from the machine's
-// noise. A fragmented message's size is not announced: its views are kept to its end. The
+// echoing 1 MiB masked binary messages streamed 0.96x the bytes of the wait-to-the-end build, the
+// median of 26 alternations whose ratios spread from 0.73 to 1.32 (ratio of the medians 1.01):
+// not told from the machine's noise. A fragmented message's size is not announced: its views are kept to its end. The
 // views keep their reads alive; that memory obeys the reassembly buffer's bound (EAGER_BUFFER,
 // then GROWTH times the bytes that arrived), and a slice that would break it, or a shorter one,
 // moves the message into the buffer. Masked binary pieces stay masked until the copy, which
