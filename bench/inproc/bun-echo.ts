@@ -25,7 +25,7 @@ import { SessionServer, type SessionServerOptions } from "@wsengine/session";
 import { permessageDeflate } from "../../packages/bun/src/zlib-deflate.js";
 import { withBunDefaults } from "../../packages/bun/src/defaults.js";
 import { BunSocketTransport, SOCKET_HANDLERS, type TransportSocket } from "../../packages/bun/src/transport.js";
-import { flagValue } from "../lib/args.js";
+import { flagValue, positiveIntFlag } from "../lib/args.js";
 import { CHUNK_SIZE, chunked, concat, LOADGEN_SEED, payloads, textPayload } from "../lib/fixtures.js";
 
 const argv = process.argv.slice(2);
@@ -35,8 +35,7 @@ const kind = flag("kind", "text");
 const deflate = argv.includes("--deflate");
 const sampleMs = Number(flag("ms", "300"));
 const samples = Number(flag("samples", "5"));
-const readSize = Number(flag("read-size", String(CHUNK_SIZE)));
-if (!Number.isSafeInteger(readSize) || readSize < 1) throw new Error(`--read-size must be a positive integer, got ${readSize}`);
+const readSize = positiveIntFlag(argv, "read-size", CHUNK_SIZE);
 if (kind !== "text" && kind !== "binary") throw new Error(`--kind text|binary, not ${kind}`);
 
 /** Client messages per pass: about 1 MiB of payload, as the in-process parse suite feeds. */

@@ -24,7 +24,7 @@
 import { allCases, buildStream, caseKey, CHUNK_SIZE, chunked, openPair, SIZES } from "../lib/fixtures.js";
 import type { Case } from "../lib/fixtures.js";
 import { NODE_DEFLATE, requireNodeDefaults } from "../lib/native-mask.js";
-import { flagValue } from "../lib/args.js";
+import { flagValue, positiveIntFlag } from "../lib/args.js";
 import { budgetFrom, emit, loop, sample, turns, workerArgs } from "../lib/measure.js";
 import type { Pass } from "../lib/measure.js";
 import { summarize } from "../lib/stats.js";
@@ -40,8 +40,7 @@ const matchFlag = flagValue(argv, "match");
 const match = matchFlag === undefined ? null : new RegExp(matchFlag);
 // --read-size N: cut the stream into reads of N bytes instead of 64 KiB (not part of run.ts: a
 // large message in small reads measures what each receive() call costs apart from the copying).
-const readSize = Number(flagValue(argv, "read-size") ?? CHUNK_SIZE);
-if (!Number.isSafeInteger(readSize) || readSize < 1) throw new Error(`--read-size must be a positive integer, got ${readSize}`);
+const readSize = positiveIntFlag(argv, "read-size", CHUNK_SIZE);
 const sizes = quick ? [16, 1024] : SIZES;
 
 const isCore = (impl: string): boolean => impl === "core" || impl === "core+bufferutil" || impl === "core-string";

@@ -5,3 +5,10 @@ export function flagValue(argv: readonly string[], name: string): string | undef
   const i = argv.indexOf(`--${name}`);
   return i === -1 ? undefined : argv[i + 1];
 }
+
+/** The positive integer after `--name` in `argv`, or `fallback` without the flag; anything else throws. */
+export function positiveIntFlag(argv: readonly string[], name: string, fallback: number): number {
+  const value = Number(flagValue(argv, name) ?? fallback);
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, got ${flagValue(argv, name)}`);
+  return value;
+}
