@@ -757,7 +757,6 @@ describe("adoptInput option", () => {
   it("lets go of a message's kept reads once it is delivered, whether it took a few reads or many", async () => {
     setFlagsFromString("--expose_gc");
     const gc = runInNewContext("gc") as () => void;
-    // Unmasked: a masked message up to 256 KiB is unmasked into its own array as it comes.
     let reading = 0;
     const allocatedAt: number[] = [];
     const allocate = (n: number): Uint8Array => {
@@ -765,9 +764,10 @@ describe("adoptInput option", () => {
       return new Uint8Array(n);
     };
     const client = openClient({ adoptInput: true, allocate });
-    // Two frames, so that the size is not announced, each in reads of 5,000 bytes (the first
-    // frame ends with one): every read but the last holds at least 4 KiB of payload and is kept
-    // to the end, where the message gets its one array.
+    // Two frames, so that the size is not announced (a single-frame message up to 256 KiB goes
+    // into its own array at once), each in reads of 5,000 bytes, the first frame ending at a
+    // read's end: every read but the last holds at least 4 KiB of payload and is kept to the
+    // message's end, where the message gets its one array.
     const deliver = (payload: Uint8Array): WeakRef<ArrayBufferLike>[] => {
       const reads5000 = (frame: Uint8Array): Uint8Array[] => splitAt(frame, Array.from({ length: Math.floor((frame.length - 1) / 5_000) }, (_, i) => (i + 1) * 5_000));
       const split = 5_000 * Math.floor(payload.length / 10_000);
