@@ -38,6 +38,8 @@ export interface MessageReaderOptions {
 // message read in 64 KiB pieces costs one 256 KiB copy (doubling from 64 KiB copied 960 KiB).
 const EAGER_BUFFER = 256 * 1024;
 const GROWTH = 4;
+/** The most memory a message may hold (its buffer, or the reads it keeps) once `arrived` of its bytes have. */
+const holdLimit = (arrived: number): number => Math.max(EAGER_BUFFER, arrived * GROWTH);
 // Binary messages up to SLAB_MESSAGE_LIMIT (and masked text, unmasked there to be decoded) share
 // a slab allocated for the input chunk they came in: V8 allocates a typed array over 64 bytes
 // off-heap at ~0.5-1 µs each, a view into an existing buffer at ~20-50 ns. The slab is sized
@@ -264,9 +266,10 @@ export class MessageReader {
     if (this.#length !== 0 || n < PIECE_MIN || !this.#options.adoptInput) return false;
     // Masked text is unmasked into the buffer.
     if (masked && this.#opcode === Opcode.Text) return false;
+    const limit = holdLimit(this.#piecesLength + n);
     // A single-frame message goes into the buffer once it may be made at its exact size.
-    if (this.#fin && this.#fragments === 1 && this.#size + n + frameRemaining <= Math.max(EAGER_BUFFER, (this.#piecesLength + n) * GROWTH)) return false;
-    return this.#mayPin(src, n);
+    if (this.#fin && this.#fragments === 1 && this.#size + n + frameRemaining <= limit) return false;
+    return this.#mayPin(src, limit);
   }
 
   /** The current input chunk is done: let go of its slab and of the word view of it. */
@@ -307,11 +310,11 @@ export class MessageReader {
     return this.#chunkBuffer;
   }
 
-  /** Whether a piece of `n` bytes from `src` may be kept, counting what its read pins once. */
-  #mayPin(src: Uint8Array, n: number): boolean {
+  /** Whether a piece of `src` may be kept, counting what its read pins once, within `limit` bytes. */
+  #mayPin(src: Uint8Array, limit: number): boolean {
     const buffer = this.#bufferOf(src);
     const pinned = buffer === this.#lastPinned ? this.#pinned : this.#pinned + buffer.byteLength;
-    if (pinned > Math.max(EAGER_BUFFER, (this.#piecesLength + n) * GROWTH)) return false;
+    if (pinned > limit) return false;
     this.#pinned = pinned;
     this.#lastPinned = buffer;
     return true;
@@ -590,7 +593,7 @@ export class MessageReader {
     const needed = at + n;
     if (needed > this.#buffer.length) {
       const hint = needed + frameRemaining;
-      const capacity = Math.max(needed, Math.min(hint, Math.max(needed * GROWTH, EAGER_BUFFER)));
+      const capacity = Math.max(needed, Math.min(hint, holdLimit(needed)));
       // Bytes past `#length` are never handed out (see #finish), so uninitialised memory is fine.
       const grown = this.#options.allocate(capacity);
       if (at !== 0) grown.set(this.#buffer.subarray(0, at));
