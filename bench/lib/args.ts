@@ -8,7 +8,8 @@ export function flagValue(argv: readonly string[], name: string): string | undef
 
 /** The positive integer after `--name` in `argv`, or `fallback` without the flag; anything else throws. */
 export function positiveIntFlag(argv: readonly string[], name: string, fallback: number): number {
-  const value = Number(flagValue(argv, name) ?? fallback);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, got ${flagValue(argv, name)}`);
+  const given = flagValue(argv, name);
+  const value = given === undefined ? fallback : Number(given);
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, got ${given}`);
   return value;
 }
