@@ -214,14 +214,16 @@ interface Pace {
   readonly cpuPerUnit: number;
 }
 
+/** The median of a raw field over the runs that reported it (NaN where none did). */
+const rawMedian = (rows: readonly E2eRecord[], key: string): number => med(rows.map((e) => Number(e.raw[key])).filter(Number.isFinite));
+
 function paceOf(r: Results, scenario: string, server: string): Pace {
   const rows = r.e2e.filter((e) => e.scenario === scenario && e.server === server);
-  const raw = (key: string): number[] => rows.map((e) => Number(e.raw[key])).filter(Number.isFinite);
   const perUnit = rows.flatMap((e) => {
     const cpu = Number(e.raw["serverCpu"]);
     return Number.isFinite(cpu) && e.value > 0 ? [(cpu / e.value) * 1e6] : [];
   });
-  return { serverCpu: med(raw("serverCpu")), loadgenCpu: med(raw("loadgenCpu")), cpuPerUnit: med(perUnit) };
+  return { serverCpu: rawMedian(rows, "serverCpu"), loadgenCpu: rawMedian(rows, "loadgenCpu"), cpuPerUnit: med(perUnit) };
 }
 
 /** "msg/s" -> "msg", "MB/s" -> "MB", "handshakes/s" -> "handshake": what one unit of CPU per unit is. */
@@ -230,9 +232,9 @@ const unitOf = (rate: string): string => rate.replace(/\/s$/, "").replace(/s$/, 
 // --- targets ------------------------------------------------------------------------------------
 
 /**
- * The generator's median share of its core from which its runs against a server measured the
- * generator: against `Bun.serve`'s handshakes it sat at 0.97-0.99 with that server at 0.41-0.57
- * of its own (bench/README.md, tenth run).
+ * From this median share of its core, the generator's runs against a server measured the
+ * generator rather than the server: against `Bun.serve`'s handshakes it sat at 0.97-0.99 while
+ * that server used 0.41-0.57 of its own (bench/README.md, tenth run).
  */
 const GENERATOR_BOUND = 0.95;
 
@@ -450,10 +452,8 @@ export function renderMarkdown(r: Results): string {
         const ours = byServer.get(oursFor(server));
         const rows = r.e2e.filter((e) => e.scenario === scenario && e.server === server);
         const two = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : "–");
-        // The median of a raw field over the runs that reported it, or "–".
-        const raw = (key: string): string => two(med(rows.map((e) => Number(e.raw[key])).filter(Number.isFinite)));
-        const p50 = raw("p50ms");
-        const lat = p50 === "–" ? "–" : `${p50} / ${raw("p99ms")}`;
+        const p50 = two(rawMedian(rows, "p50ms"));
+        const lat = p50 === "–" ? "–" : `${p50} / ${two(rawMedian(rows, "p99ms"))}`;
         const pace = paceOf(r, scenario, server);
         const unitCell = Number.isFinite(pace.cpuPerUnit) ? `${threeDigits(pace.cpuPerUnit)} µs/${unitOf(first.unit)}` : "–";
         const slower = rows.flatMap((e) => (e.coreMs === undefined ? [] : [e.coreMs[0] / e.coreMs[1]]));
