@@ -243,19 +243,19 @@ const GENERATOR_BOUND = 0.95;
  * was at GENERATOR_BOUND or more for either server: then it is the ratio of server CPU per unit
  * served, which does not depend on who set the pace, and the values say so.
  */
-function e2eRatio(r: Results, scenario: string, ours: string, peer: string, a: Summary, b: Summary): { ratio: number; detail: string } {
+function e2eRatio(r: Results, scenario: string, ours: string, peer: string, a: Summary, b: Summary): { ratio: number; detail: string; byCpu: boolean } {
   const throughput = a.median / b.median;
   const pa = paceOf(r, scenario, ours);
   const pb = paceOf(r, scenario, peer);
   const values = `${si(a.median)} vs ${si(b.median)}`;
   // Results from before these fields: throughput alone.
-  if (!Number.isFinite(pa.cpuPerUnit) || !Number.isFinite(pb.cpuPerUnit)) return { ratio: throughput, detail: values };
+  if (!Number.isFinite(pa.cpuPerUnit) || !Number.isFinite(pb.cpuPerUnit)) return { ratio: throughput, detail: values, byCpu: false };
   const unit = unitOf(r.e2e.find((e) => e.scenario === scenario)!.unit);
   const byCpu = pb.cpuPerUnit / pa.cpuPerUnit;
   const cpu = `${threeDigits(pa.cpuPerUnit)} vs ${threeDigits(pb.cpuPerUnit)} µs/${unit} (${fmtRatio(byCpu)})`;
   const generator = `generator at ${pa.loadgenCpu.toFixed(2)} vs ${pb.loadgenCpu.toFixed(2)} of its core`;
-  if (Math.max(pa.loadgenCpu, pb.loadgenCpu) < GENERATOR_BOUND) return { ratio: throughput, detail: `${values}; server CPU ${cpu}, ${generator}` };
-  return { ratio: byCpu, detail: `by server CPU ${cpu}; throughput ${values} (${fmtRatio(throughput)}) with the ${generator}` };
+  if (Math.max(pa.loadgenCpu, pb.loadgenCpu) < GENERATOR_BOUND) return { ratio: throughput, detail: `${values}; server CPU ${cpu}, ${generator}`, byCpu: false };
+  return { ratio: byCpu, detail: `by server CPU ${cpu}; throughput ${values} (${fmtRatio(throughput)}) with the ${generator}`, byCpu: true };
 }
 
 export function checks(r: Results): Check[] {
@@ -301,8 +301,8 @@ export function checks(r: Results): Check[] {
       const p = byServer.get(peer);
       if (p === undefined) continue;
       const who = oursId === "wsengine-node" || oursId === "wsengine-bun" || oursId === "wsengine-deno" ? "" : `${LABELS[oursId]} `;
-      const { ratio, detail } = e2eRatio(r, scenario, oursId, peer, ours, p);
-      add(group, `${scenario}: ${who}vs ${LABELS[peer]}`, ratio, need, detail);
+      const { ratio, detail, byCpu } = e2eRatio(r, scenario, oursId, peer, ours, p);
+      add(group, `${scenario}: ${who}vs ${LABELS[peer]}${byCpu ? ", by server CPU" : ""}`, ratio, need, detail);
     }
   };
   // Like for like on Node: ours and ws each without bufferutil, then each with it.
