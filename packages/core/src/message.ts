@@ -74,11 +74,12 @@ const SLICE_TEXT_MAX = 256;
 // GROWTH times the bytes that arrived), and a slice that would break it, or a shorter one, moves
 // the message into the buffer. Masked binary pieces stay masked until the copy, which unmasks on
 // the way (one pass over the bytes instead of two); unmasked text is validated as it comes. Masked
-// text is never kept in pieces: it must be unmasked before it can be validated, and unmasking into
-// the buffer and checking it there (still in cache) reads the bytes twice where pieces read them
-// three times (unmask in place, validate, copy); the buffer's one 256 KiB copy on the way costs
-// less (1 MiB masked text, with bufferutil, paired with ws + bufferutil in one process: 0.95-1.02x
-// as pieces, 1.00-1.09x into the buffer; end to end a tie).
+// text is never kept in pieces: it must be unmasked before it can be validated, which must happen
+// as it comes (a read holding invalid UTF-8 fails the connection, not a later one), and unmasking
+// into the buffer and checking it there (still in cache) reads the bytes twice where pieces read
+// them three times (unmask in place, validate, copy); the buffer's one 256 KiB copy on the way
+// costs less (1 MiB masked text, with bufferutil, paired with ws + bufferutil in one process:
+// 0.95-1.02x as pieces, 1.00-1.09x into the buffer; end to end a tie).
 const PIECE_MIN = 4 * 1024;
 /** Arrays of kept pieces up to this length are reused from message to message (see #dropPieces). */
 const PIECES_KEPT = 64;

@@ -686,14 +686,17 @@ describe("adoptInput option", () => {
     // Sized as a copying connection sizes it: 256 KiB from the announced length, then all of it.
     expect(sizes).toEqual([256 * 1024, payload.length]);
 
-    // An invalid byte in the 12th read: that read fails the connection, the ones before it do not.
-    const bad = payload.slice();
-    bad[11 * 65_536 + 100] = 0xff;
-    const badWire = rawFrame(Opcode.Text, bad, { masked: true });
-    const reads = splitAt(badWire, cuts);
-    const failing = openServer({ adoptInput: true });
-    for (let i = 0; i < 11; i++) expect(failing.receive(reads[i]!)).toEqual([]);
-    expect(closedOf(failing.receive(reads[11]!)).code).toBe(1007);
+    // An invalid byte in the 2nd or the 12th read (before and after the buffer is made at its
+    // full size): that read fails the connection, the ones before it do not.
+    for (const at of [1, 11]) {
+      const bad = payload.slice();
+      bad[at * 65_536 + 100] = 0xff;
+      const badWire = rawFrame(Opcode.Text, bad, { masked: true });
+      const reads = splitAt(badWire, cuts);
+      const failing = openServer({ adoptInput: true });
+      for (let i = 0; i < at; i++) expect(failing.receive(reads[i]!), `read ${i} of ${at}`).toEqual([]);
+      expect(closedOf(failing.receive(reads[at]!)).code).toBe(1007);
+    }
   });
 
   it("unmasks a binary message that is one kept read in place, and fragments of several keys each with its own", () => {
