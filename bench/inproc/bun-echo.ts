@@ -15,8 +15,8 @@
  * 16 messages at a time), as Bun hands a socket handler a fresh chunk per read (and core adopts
  * it, unmasking in place). The messages are the in-process suites' payloads (mostly ASCII, some
  * with multibyte characters), or with `--loadgen-payload` the load generator's one payload (ASCII
- * at 64 B). With `--deflate`
- * both sides agree on no context takeover either way, as the e2e servers do.
+ * at 64 B). With `--deflate` both sides agree on no context takeover either way, as the e2e
+ * servers do.
  *
  * Prints one JSON line: messages per second for each sample, and the microseconds a message.
  */
