@@ -588,6 +588,9 @@ export class WebSocketSession implements AsyncIterable<Message> {
     if (conn.outgoingEnded && !this.#ended && conn.bufferedAmount === 0) {
       this.#ended = true;
       this.#transport.end();
+      // A transport may close inside end(): Bun's socket.end() runs the close handler at once
+      // when the peer's FIN is in. No close timer then, which would hold this session until it fired.
+      if (this.#transportDone) return;
     }
     if (this.#active && this.#idleTimer !== null) {
       this.#active = false;

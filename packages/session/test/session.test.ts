@@ -1,6 +1,6 @@
 import { ClientConnection, ServerConnection } from "@wsengine/core";
-import { describe, expect, it } from "vitest";
-import { ConnectionClosedError, HandshakeRejectedError, type Message, WebSocketError, WebSocketSession } from "../src/index.js";
+import { describe, expect, it, vi } from "vitest";
+import { ConnectionClosedError, HandshakeRejectedError, type Message, type Transport, type TransportHandler, WebSocketError, WebSocketSession } from "../src/index.js";
 import { memoryPipe } from "./helpers/memory-transport.js";
 import { everyByte, openPair, sameBytes, sessionPair, sleep, until } from "./helpers/pair.js";
 
@@ -195,6 +195,39 @@ describe("messages", () => {
 });
 
 describe("closing", () => {
+  it("arms no close timer when the transport closes inside end()", async () => {
+    // Bun's socket.end() runs the socket's close handler before it returns once the peer's FIN
+    // is in. A close timer armed after that would hold the closed session until it fired.
+    const setTimeoutSpy = vi.spyOn(globalThis, "setTimeout");
+    try {
+      let handler: TransportHandler | null = null;
+      const calls: string[] = [];
+      const transport: Transport = {
+        start: (h) => void (handler = h),
+        write: () => true,
+        end: () => {
+          calls.push("end");
+          handler?.closed();
+        },
+        destroy: () => void calls.push("destroy"),
+        pause: () => {},
+        resume: () => {},
+      };
+      const session = new WebSocketSession(new ServerConnection(), transport, { handshakeTimeout: 0, closeTimeout: 4321 });
+      await Promise.resolve();
+      const request = new ClientConnection({ host: "example.com", target: "/" }).takeOutgoing();
+      for (const chunk of request) handler!.receive(chunk);
+      expect(session.readyState).toBe(1);
+      // The peer goes away without a Close frame: the session fails with 1006 and ends the transport.
+      handler!.receiveEof();
+      expect((await session.closed).code).toBe(1006);
+      expect(calls).toEqual(["end"]);
+      expect(setTimeoutSpy.mock.calls.filter((call) => call[1] === 4321)).toEqual([]);
+    } finally {
+      setTimeoutSpy.mockRestore();
+    }
+  });
+
   it("reports close codes and reasons both ways", async () => {
     const { client, server } = await openPair();
     // Each side reports the Close frame it received: the receiver our code and reason, the
