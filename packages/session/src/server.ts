@@ -7,6 +7,7 @@ import { ServerConnection, type ServerOptions, type UpgradeRequest } from "@wsen
 import { withSharedSlabs } from "./bytes.js";
 import type { SessionOptions, UpgradeDecision } from "./options.js";
 import { type ParsedRequest, shareTimers, WebSocketSession } from "./session.js";
+import { SessionSet } from "./session-set.js";
 import type { Transport } from "./transport.js";
 
 // --- types ---
@@ -47,19 +48,22 @@ export interface ShutdownOptions {
  * duration, not one per connection) and its three listeners (a listener gets its session as
  * `this`), so an idle connection carries no closure of the server's. The adapter's `Info` is
  * kept only until `onConnection` has run: it may hold the platform's request object, which an
- * open connection has no use for.
+ * open connection has no use for. Sessions are tracked in `SessionSet`s, not `Set`s
+ * (session-set.ts says why).
  */
 export class SessionServer<Info> {
   readonly #options: SessionServerOptions<Info>;
   readonly #sessionOptions: SessionOptions;
   /** The open sessions (closing ones included) until they close. */
-  readonly #clients: Set<WebSocketSession> = new Set();
+  readonly #clients: SessionSet<WebSocketSession> = new SessionSet();
   /**
-   * The adapter's info about each connecting session. With {@link #clients} this covers every
-   * session not yet closed (a session moves from one to the other when it opens), so no third
-   * collection of 10,000 entries is kept for shutdown.
+   * The sessions not yet open. With {@link #clients} this covers every session not yet closed
+   * (a session moves from one to the other when it opens), so no third collection of 10,000
+   * entries is kept for shutdown.
    */
-  readonly #connecting: Map<WebSocketSession, Info> = new Map();
+  readonly #connecting: SessionSet<WebSocketSession> = new SessionSet();
+  /** The adapter's info about each connecting session, until it opens. */
+  readonly #info: WeakMap<WebSocketSession, Info> = new WeakMap();
   readonly #onOpen: (this: WebSocketSession) => void;
   readonly #onError: (this: WebSocketSession, error: Error) => void;
   readonly #onClose: (this: WebSocketSession) => void;
@@ -69,12 +73,14 @@ export class SessionServer<Info> {
     this.#options = withSharedSlabs(options);
     const { onUpgrade: hook, onConnection: _open, onError: _error, ...sessionOptions } = options;
     const connecting = this.#connecting;
+    const infos = this.#info;
     this.#sessionOptions =
-      hook === undefined ? sessionOptions : { ...sessionOptions, onUpgrade: (request, session) => hook(request, connecting.get(session)!) };
+      hook === undefined ? sessionOptions : { ...sessionOptions, onUpgrade: (request, session) => hook(request, infos.get(session)!) };
     shareTimers(this.#sessionOptions);
     const clients = this.#clients;
     this.#onOpen = function (this: WebSocketSession) {
-      const info = connecting.get(this)!;
+      const info = infos.get(this)!;
+      infos.delete(this);
       connecting.delete(this);
       clients.add(this);
       options.onConnection?.(this, this.request!, info);
@@ -83,6 +89,7 @@ export class SessionServer<Info> {
       options.onError?.(error, this);
     };
     this.#onClose = function (this: WebSocketSession) {
+      infos.delete(this);
       connecting.delete(this);
       clients.delete(this);
     };
@@ -104,7 +111,8 @@ export class SessionServer<Info> {
    */
   serve(transport: Transport, info: Info, request?: ParsedRequest): WebSocketSession {
     const session = new WebSocketSession(new ServerConnection(this.#options), transport, this.#sessionOptions, request);
-    this.#connecting.set(session, info);
+    this.#connecting.add(session);
+    this.#info.set(session, info);
     session.on("open", this.#onOpen);
     session.on("error", this.#onError);
     session.on("close", this.#onClose);
@@ -134,6 +142,6 @@ export class SessionServer<Info> {
 
   /** Every session not yet closed, connecting ones included. */
   #unclosed(): WebSocketSession[] {
-    return [...this.#connecting.keys(), ...this.#clients];
+    return [...this.#connecting, ...this.#clients];
   }
 }
