@@ -801,10 +801,12 @@ export class WebSocketSession implements AsyncIterable<Message> {
     // The client may have gone, or the handshake timed out, while the hook was deciding.
     if (conn.state !== "connecting" || this.#transportDone) return;
     try {
-      if (decision === undefined || decision.action === "accept") {
+      if (decision === undefined) {
+        conn.accept();
+      } else if (decision.action === "accept") {
         conn.accept({
-          ...(decision?.protocol === undefined ? {} : { protocol: decision.protocol }),
-          ...(decision?.headers === undefined ? {} : { headers: decision.headers }),
+          ...(decision.protocol === undefined ? {} : { protocol: decision.protocol }),
+          ...(decision.headers === undefined ? {} : { headers: decision.headers }),
         });
       } else {
         conn.reject(decision.status, {

@@ -386,8 +386,11 @@ function parseVersionNumber(text: string): number | null {
   return n !== null && n <= 255 ? n : null;
 }
 
+/** Whether `text` holds any of `chars` (a few characters: one native scan each). */
 function hasAny(text: string, chars: string): boolean {
-  for (let i = 0; i < text.length; i++) if (chars.includes(text.charAt(i))) return true;
+  // A scan per character of `text` with charAt() made a string per character: ~8 % of an
+  // in-process handshake's samples on Bun.
+  for (let i = 0; i < chars.length; i++) if (text.includes(chars.charAt(i))) return true;
   return false;
 }
 

@@ -10,6 +10,12 @@
 /** Length of a SHA-1 digest, in bytes. */
 export const SHA1_DIGEST_LENGTH = 20;
 
+// Two scratch arrays shared by every call (sha1() runs to the end without calling out): the
+// 16-word schedule window, which also takes the padded tail, and the state. Every typed array
+// costs ~150 bytes of objects around its data, and every handshake hashes once.
+const SCHEDULE = new Int32Array(16);
+const STATE = new Int32Array(5);
+
 /**
  * The SHA-1 digest of `data`.
  *
@@ -17,11 +23,8 @@ export const SHA1_DIGEST_LENGTH = 20;
  * sha1(new TextEncoder().encode("abc")); // a9 99 3e 36 ...
  */
 export function sha1(data: Uint8Array): Uint8Array {
-  // Two scratch arrays, the 16-word schedule window (which also takes the padded tail) and the
-  // state: every typed array costs V8 ~150 bytes of objects around its data, and one over 64
-  // bytes an off-heap allocation (~0.5 µs); every handshake hashes once.
-  const s = new Int32Array(16);
-  const h = new Int32Array(5);
+  const s = SCHEDULE;
+  const h = STATE;
   h[0] = 0x67452301;
   h[1] = 0xefcdab89 | 0;
   h[2] = 0x98badcfe | 0;
