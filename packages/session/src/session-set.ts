@@ -8,7 +8,7 @@
  * opened and closed between two collections was promoted to the old generation with all it
  * held. Under handshake churn on Bun 1.4.5 (bench's handshake load, 32 connections at a time)
  * the server ran 9-14 full collections in five seconds with a `Set` and a `Map`, 2-3 with these;
- * run side by side on one core, it spent 9-15 % less CPU per handshake. Deleting from a
+ * run side by side on one core, it spent 7-15 % less CPU per handshake. Deleting from a
  * `WeakMap`, and unlinking a node, leave nothing reachable.
  */
 
