@@ -12,6 +12,24 @@
  * `WeakMap`, and unlinking a node, leave nothing reachable.
  */
 
+/** What ES2025's set methods take: anything with `size`, `has` and `keys` (lib.esnext's `ReadonlySetLike`). */
+export interface SetLike<T> {
+  readonly size: number;
+  has(value: T): boolean;
+  keys(): Iterator<T>;
+}
+
+/** A `Set` with ES2025's methods, which the ES2022 library this project compiles against lacks. */
+interface Es2025Set<T> extends Set<T> {
+  union<U>(other: SetLike<U>): Set<T | U>;
+  intersection<U>(other: SetLike<U>): Set<T & U>;
+  difference<U>(other: SetLike<U>): Set<T>;
+  symmetricDifference<U>(other: SetLike<U>): Set<T | U>;
+  isSubsetOf(other: SetLike<unknown>): boolean;
+  isSupersetOf(other: SetLike<unknown>): boolean;
+  isDisjointFrom(other: SetLike<unknown>): boolean;
+}
+
 interface Node<T> {
   readonly value: T;
   /** Position in insertion order: a node added later has a larger number. */
@@ -102,6 +120,41 @@ export class SessionSet<T extends object> implements ReadonlySet<T> {
 
   get [Symbol.toStringTag](): string {
     return "SessionSet";
+  }
+
+  // ES2025's set methods, where the runtime's `Set` has them (Bun, Deno, Node 22+): `clients`
+  // was a `Set`, so each answers what a `Set` of the same values would, through one. Where the
+  // runtime has none, calling one throws the same TypeError as on a `Set`.
+  union<U>(other: SetLike<U>): Set<T | U> {
+    return this.#asSet().union(other);
+  }
+
+  intersection<U>(other: SetLike<U>): Set<T & U> {
+    return this.#asSet().intersection(other);
+  }
+
+  difference<U>(other: SetLike<U>): Set<T> {
+    return this.#asSet().difference(other);
+  }
+
+  symmetricDifference<U>(other: SetLike<U>): Set<T | U> {
+    return this.#asSet().symmetricDifference(other);
+  }
+
+  isSubsetOf(other: SetLike<unknown>): boolean {
+    return this.#asSet().isSubsetOf(other);
+  }
+
+  isSupersetOf(other: SetLike<unknown>): boolean {
+    return this.#asSet().isSupersetOf(other);
+  }
+
+  isDisjointFrom(other: SetLike<unknown>): boolean {
+    return this.#asSet().isDisjointFrom(other);
+  }
+
+  #asSet(): Es2025Set<T> {
+    return new Set(this) as Es2025Set<T>;
   }
 
   /**

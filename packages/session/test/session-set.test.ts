@@ -84,6 +84,21 @@ describe("SessionSet", () => {
     expect(set.size).toBe(0);
   });
 
+  it("answers ES2025's set methods through a Set, or throws the Set's TypeError where the runtime has none", () => {
+    const set = new SessionSet<{ id: number }>().add(pool[0]!).add(pool[1]!);
+    const other = new Set([pool[1]!, pool[2]!]);
+    const native = (Set.prototype as unknown as Record<string, unknown>)["union"];
+    if (typeof native === "function") {
+      // Bun, Deno, Node 22+ (test/clients-set.test.ts in @wsengine/bun checks every method on Bun).
+      expect(ids(set.union(other))).toEqual([0, 1, 2]);
+      expect(ids(set.intersection(other))).toEqual([1]);
+      expect(set.isDisjointFrom(other)).toBe(false);
+    } else {
+      expect(() => set.union(other)).toThrow(TypeError);
+      expect(() => set.isSubsetOf(other)).toThrow(TypeError);
+    }
+  });
+
   it("finds values added after the last value was deleted under the iteration", () => {
     const set = new SessionSet<{ id: number }>();
     set.add(pool[0]!).add(pool[1]!);
