@@ -89,11 +89,7 @@ export class SessionSet<T extends object> implements ReadonlySet<T> {
   }
 
   forEach(callback: (value: T, key: T, set: ReadonlySet<T>) => void, thisArg?: unknown): void {
-    for (let node = this.#head, last = -1; node !== null; node = this.#after(node, last)) {
-      if (node.deleted) continue;
-      last = node.seq;
-      callback.call(thisArg, node.value, node.value, this);
-    }
+    for (const value of this.values()) callback.call(thisArg, value, value, this);
   }
 
   *values(): Generator<T, undefined, undefined> {
