@@ -17,6 +17,7 @@
  * - Bytes after the head are WebSocket frames; `rest()` hands them back without copying.
  */
 import { HandshakeError, LocalProtocolError } from "../errors.js";
+import { latin1 } from "../internal/char-codes.js";
 import { equalsIgnoreAsciiCase, isTokenChar, isValidHeaderValue, parseTokenList } from "./header-values.js";
 import { HeaderList } from "./headers.js";
 import type { HttpRequestHead, HttpResponseHead } from "./types.js";
@@ -130,7 +131,8 @@ export class HttpHeadParser<K extends HeadKind = HeadKind> {
       pos = lineEnd;
       if (head !== null) {
         this.#head = head;
-        this.#rest = chunk.subarray(pos);
+        // Usually nothing follows a request's head: no view for that.
+        this.#rest = pos === n ? NO_BYTES : chunk.subarray(pos);
         this.#partial = NO_BYTES;
         return head;
       }
@@ -350,15 +352,6 @@ function interned(bytes: Uint8Array, start: number, end: number): string {
     }
   }
   return latin1(bytes, start, end);
-}
-
-/** Decode `bytes[start, end)` as latin1, in slices so a long line cannot overflow the call stack. */
-function latin1(bytes: Uint8Array, start: number, end: number): string {
-  let out = "";
-  for (let i = start; i < end; i += 4096) {
-    out += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
-  }
-  return out;
 }
 
 /** Shared empty array (nothing is ever written to an empty array). */

@@ -3,6 +3,8 @@
  * `Sec-WebSocket-Accept`. Core may not use `Buffer`, `atob` or `btoa` (see globals.d.ts).
  */
 
+import { codesOfLength, fromCodes, SHORT_STRING } from "./char-codes.js";
+
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /** Character code -> 6-bit value, or -1 for characters outside the alphabet. */
@@ -12,6 +14,9 @@ const DECODE: Int8Array = (() => {
   return table;
 })();
 
+/** Input bytes whose base64 fills {@link SHORT_STRING} characters. */
+const BLOCK = (SHORT_STRING / 4) * 3;
+
 /**
  * Encode `bytes` as padded standard base64.
  *
@@ -19,24 +24,33 @@ const DECODE: Int8Array = (() => {
  * encodeBase64(new Uint8Array([1, 2, 3])); // "AQID"
  */
 export function encodeBase64(bytes: Uint8Array): string {
-  // One fromCharCode per group of four: concatenating single characters made three strings
-  // per group.
   let out = "";
-  const n = bytes.length;
-  const whole = n - (n % 3);
-  let i = 0;
+  // Blocks of BLOCK bytes make SHORT_STRING characters, each block's string from one array.
+  for (let from = 0; from < bytes.length; from += BLOCK) out += encodeBlock(bytes, from, Math.min(bytes.length, from + BLOCK));
+  return out;
+}
+
+/** `bytes[from, to)`, at most {@link BLOCK} bytes, as padded base64. */
+function encodeBlock(bytes: Uint8Array, from: number, to: number): string {
+  const codes = codesOfLength(Math.ceil((to - from) / 3) * 4);
+  const whole = to - ((to - from) % 3);
+  let o = 0;
+  let i = from;
   for (; i < whole; i += 3) {
     const v = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
-    out += String.fromCharCode(code(v >>> 18), code((v >>> 12) & 63), code((v >>> 6) & 63), code(v & 63));
+    codes[o++] = code(v >>> 18);
+    codes[o++] = code((v >>> 12) & 63);
+    codes[o++] = code((v >>> 6) & 63);
+    codes[o++] = code(v & 63);
   }
-  if (n - whole === 1) {
-    const v = (bytes[i] as number) << 16;
-    out += String.fromCharCode(code(v >>> 18), code((v >>> 12) & 63), PAD, PAD);
-  } else if (n - whole === 2) {
-    const v = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8);
-    out += String.fromCharCode(code(v >>> 18), code((v >>> 12) & 63), code((v >>> 6) & 63), PAD);
+  if (to - whole !== 0) {
+    const v = ((bytes[i] as number) << 16) | (to - whole === 2 ? (bytes[i + 1] as number) << 8 : 0);
+    codes[o++] = code(v >>> 18);
+    codes[o++] = code((v >>> 12) & 63);
+    codes[o++] = to - whole === 2 ? code((v >>> 6) & 63) : PAD;
+    codes[o++] = PAD;
   }
-  return out;
+  return fromCodes(codes);
 }
 
 /** `=`, the padding character. */
