@@ -746,37 +746,46 @@ export class ServerConnection extends Connection {
    * @throws {LocalProtocolError} `INVALID_STATE` without a pending request; `INVALID_ARGUMENT`
    *   for a subprotocol the client did not offer or headers the handshake owns.
    */
-  accept(options: AcceptOptions = {}): void {
+  accept(options?: AcceptOptions): void {
     const request = this.#request;
     if (this.state !== "connecting" || request === null) {
       throw new LocalProtocolError("INVALID_STATE", "no upgrade request to accept");
     }
     const opts = this.#serverOptions;
     let protocol: string | null;
-    if (options.protocol !== undefined) protocol = options.protocol;
+    if (options?.protocol !== undefined) protocol = options.protocol;
     else if (opts.selectSubprotocol !== undefined) protocol = opts.selectSubprotocol(request.protocols, request);
     else protocol = selectSubprotocol(request.protocols, opts.subprotocols ?? NONE);
     checkSelectedSubprotocol(protocol, request.protocols);
 
-    const extensions: Extension[] = [];
-    const responses: ExtensionOffer[] = [];
-    let rsvUsed = 0;
-    for (const factory of request.extensions.length === 0 ? NONE : (opts.extensions ?? NONE)) {
-      const offers = request.extensions.filter((o) => o.name === factory.name);
-      if (offers.length === 0) continue;
-      const result = factory.negotiate(offers);
-      if (result === null || (result.extension.rsvBits & rsvUsed) !== 0) continue;
-      rsvUsed |= result.extension.rsvBits;
-      extensions.push(result.extension);
-      responses.push(result.response);
+    // Most requests offer no extension: no arrays for them.
+    let extensions: readonly Extension[] = NONE;
+    let responses: readonly ExtensionOffer[] = NONE;
+    if (request.extensions.length !== 0 && opts.extensions !== undefined && opts.extensions.length !== 0) {
+      const chosen: Extension[] = [];
+      const answers: ExtensionOffer[] = [];
+      let rsvUsed = 0;
+      for (const factory of opts.extensions) {
+        const offers = request.extensions.filter((o) => o.name === factory.name);
+        if (offers.length === 0) continue;
+        const result = factory.negotiate(offers);
+        if (result === null || (result.extension.rsvBits & rsvUsed) !== 0) continue;
+        rsvUsed |= result.extension.rsvBits;
+        chosen.push(result.extension);
+        answers.push(result.response);
+      }
+      if (chosen.length !== 0) {
+        extensions = chosen;
+        responses = answers;
+      }
     }
-    const response = buildAcceptResponse({ key: request.key, protocol, extensions: responses, headers: options.headers ?? NONE });
+    const response = buildAcceptResponse({ key: request.key, protocol, extensions: responses, headers: options?.headers ?? NONE });
     this.#request = null;
     this.queue(response);
     const none = extensions.length === 0;
     this.events.push({ type: "open", protocol, extensions: none ? NONE : extensions.map((e) => e.name), headers: request.headers });
     const early = this.#takeEarly();
-    this.guard(() => this.opened(protocol, none ? NONE : extensions, early));
+    this.guard(() => this.opened(protocol, extensions, early));
   }
 
   /**

@@ -2,13 +2,16 @@
 import { LocalProtocolError } from "../errors.js";
 import { decodedLength, encodeBase64 } from "../internal/base64.js";
 import type { RandomSource } from "../internal/random.js";
-import { sha1 } from "../internal/sha1.js";
+import { SHA1_DIGEST_LENGTH, sha1 } from "../internal/sha1.js";
 
 /** The GUID RFC 6455 §1.3 appends to the key before hashing; no other protocol uses it. */
 export const ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /** Bytes of randomness in a key: "a randomly selected 16-byte value" (RFC 6455 §4.1). */
 export const KEY_BYTES = 16;
+
+/** Length of a valid key: {@link KEY_BYTES} in base64. */
+const KEY_LENGTH = 24;
 
 /**
  * The `Sec-WebSocket-Accept` value for `key`: base64(SHA-1(key + `ACCEPT_GUID`)), the GUID being
@@ -22,17 +25,28 @@ export const KEY_BYTES = 16;
  * computeAcceptKey("dGhlIHNhbXBsZSBub25jZQ=="); // "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
  */
 export function computeAcceptKey(key: string): string {
-  // key + ACCEPT_GUID, without the concatenated string (reading a cons string flattens it).
-  const bytes = new Uint8Array(key.length + ACCEPT_GUID.length);
+  // key + ACCEPT_GUID, without the concatenated string (reading a cons string flattens it). A
+  // valid key (24 characters) goes into the shared array that already ends with the GUID.
+  const bytes = key.length === KEY_LENGTH ? KEYED : new Uint8Array(key.length + ACCEPT_GUID.length);
   for (let i = 0; i < key.length; i++) {
     const code = key.charCodeAt(i);
     // Header values are latin1 (one byte per character), so hash exactly the bytes on the wire.
     if (code > 0xff) throw new LocalProtocolError("INVALID_ARGUMENT", "key is not a byte string");
     bytes[i] = code;
   }
-  for (let i = 0; i < ACCEPT_GUID.length; i++) bytes[key.length + i] = ACCEPT_GUID.charCodeAt(i);
-  return encodeBase64(sha1(bytes));
+  if (bytes !== KEYED) writeGuid(bytes, key.length);
+  return encodeBase64(sha1(bytes, DIGEST));
 }
+
+function writeGuid(bytes: Uint8Array, at: number): void {
+  for (let i = 0; i < ACCEPT_GUID.length; i++) bytes[at + i] = ACCEPT_GUID.charCodeAt(i);
+}
+
+// Shared by every call (computeAcceptKey runs to the end without calling out): a server hashes a
+// key per handshake, and each typed array made per call is ~150 bytes of garbage.
+const KEYED = new Uint8Array(KEY_LENGTH + ACCEPT_GUID.length);
+writeGuid(KEYED, KEY_LENGTH);
+const DIGEST = new Uint8Array(SHA1_DIGEST_LENGTH);
 
 /**
  * A fresh `Sec-WebSocket-Key`: 16 bytes from `random`, base64-encoded. RFC 6455 §4.1: "The nonce
@@ -51,5 +65,5 @@ export function generateKey(random: RandomSource): string {
  */
 export function isValidKey(key: string): boolean {
   // 16 bytes always encode to 24 characters; checking first keeps huge values cheap.
-  return key.length === 24 && decodedLength(key) === KEY_BYTES;
+  return key.length === KEY_LENGTH && decodedLength(key) === KEY_BYTES;
 }

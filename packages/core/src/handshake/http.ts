@@ -658,19 +658,26 @@ function hexValue(c: number): number {
 }
 
 /**
- * Serialize a head: `startLine`, each field as `name: value`, the empty line, then `body`.
+ * Serialize a head: `start` (the start line, or bytes already encoded: the start line and any
+ * fields, each ending in CRLF), each field as `name: value`, the empty line, then `body`.
  * Every character must be at most U+00FF (heads are latin1); callers validate fields with
  * `checkHeaderField` first, so this only encodes.
  */
-export function encodeHead(startLine: string, fields: ReadonlyArray<readonly [string, string]>, body?: Uint8Array): Uint8Array {
+export function encodeHead(start: string | Uint8Array, fields: ReadonlyArray<readonly [string, string]>, body?: Uint8Array): Uint8Array {
   // Measured, then written straight into the bytes: building the text first made a string per
   // concatenation, and every handshake encodes a head.
-  let size = startLine.length + 4;
+  let size = typeof start === "string" ? start.length + 4 : start.length + 2;
   for (const [name, value] of fields) size += name.length + value.length + 4;
   const out = new Uint8Array(size + (body === undefined ? 0 : body.length));
-  let at = writeLatin1(out, 0, startLine);
-  out[at++] = CR;
-  out[at++] = LF;
+  let at: number;
+  if (typeof start === "string") {
+    at = writeLatin1(out, 0, start);
+    out[at++] = CR;
+    out[at++] = LF;
+  } else {
+    out.set(start);
+    at = start.length;
+  }
   for (const [name, value] of fields) {
     at = writeLatin1(out, at, name);
     out[at++] = COLON;

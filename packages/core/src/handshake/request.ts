@@ -21,6 +21,7 @@ import {
 } from "./header-values.js";
 import { encodeHead } from "./http.js";
 import { NONE } from "../internal/empty.js";
+import { encodeUtf8 } from "../internal/utf8.js";
 import { HeaderList } from "./headers.js";
 import type { HttpHeaders, HttpRequestHead, UpgradeRequest } from "./types.js";
 
@@ -242,11 +243,7 @@ export function buildAcceptResponse(options: AcceptResponseOptions): Uint8Array 
   if (typeof key !== "string" || !isValidKey(key)) {
     throw new LocalProtocolError("INVALID_ARGUMENT", "key is not a valid Sec-WebSocket-Key");
   }
-  const fields: Array<readonly [string, string]> = [
-    ["Upgrade", "websocket"],
-    ["Connection", "Upgrade"],
-    ["Sec-WebSocket-Accept", computeAcceptKey(key)],
-  ];
+  const fields: Array<readonly [string, string]> = [["Sec-WebSocket-Accept", computeAcceptKey(key)]];
   if (protocol !== null) {
     // Sec-WebSocket-Protocol-Server = token (§4.3); the empty string is "not a legal value".
     if (!isToken(protocol)) throw new LocalProtocolError("INVALID_ARGUMENT", `subprotocol ${JSON.stringify(protocol)} is not a token`);
@@ -260,8 +257,11 @@ export function buildAcceptResponse(options: AcceptResponseOptions): Uint8Array 
     }
     fields.push([name, value]);
   }
-  return encodeHead("HTTP/1.1 101 Switching Protocols", fields);
+  return encodeHead(ACCEPT_HEAD, fields);
 }
+
+/** What every 101 starts with: the status line, `Upgrade` and `Connection`, encoded once. */
+const ACCEPT_HEAD = encodeUtf8("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
 
 /** Options of {@link buildRejectResponse}. */
 export interface RejectResponseOptions {

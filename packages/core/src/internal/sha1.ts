@@ -17,12 +17,12 @@ const SCHEDULE = new Int32Array(16);
 const STATE = new Int32Array(5);
 
 /**
- * The SHA-1 digest of `data`.
+ * The SHA-1 digest of `data`, written into `out` when given (its first 20 bytes), else into a new array.
  *
  * @example
  * sha1(new TextEncoder().encode("abc")); // a9 99 3e 36 ...
  */
-export function sha1(data: Uint8Array): Uint8Array {
+export function sha1(data: Uint8Array, out?: Uint8Array): Uint8Array {
   const s = SCHEDULE;
   const h = STATE;
   h[0] = 0x67452301;
@@ -57,7 +57,7 @@ export function sha1(data: Uint8Array): Uint8Array {
   s[15] = length * 8;
   compress(h, s);
 
-  const digest = new Uint8Array(SHA1_DIGEST_LENGTH);
+  const digest = out ?? new Uint8Array(SHA1_DIGEST_LENGTH);
   for (let i = 0; i < 5; i++) {
     const word = h[i] as number;
     digest[i * 4] = word >>> 24;

@@ -20,6 +20,20 @@ describe("RFC 6455 §4.2.2 Sec-WebSocket-Accept", () => {
     expect(computeAcceptKey(key)).toBe(expected);
   });
 
+  const latin1Key = fc.string({ unit: fc.integer({ min: 0, max: 0xff }).map((c) => String.fromCharCode(c)), maxLength: 80 });
+  test.prop([fc.array(fc.oneof(latin1Key, fc.string({ unit: fc.constantFrom(..."ABCabc+/=0"), minLength: 24, maxLength: 24 })), { maxLength: 6 })])(
+    "agrees with node:crypto for any latin1 value, of any length, in any order (a 24-character one is hashed in a shared array)",
+    (keys) => {
+      const expected = (key: string): string => createHash("sha1").update(Buffer.from(key + ACCEPT_GUID, "latin1")).digest("base64");
+      for (const key of keys) expect(computeAcceptKey(key)).toBe(expected(key));
+    },
+  );
+
+  it("answers a key correctly after a 24-character one that was refused halfway", () => {
+    expect(() => computeAcceptKey("dGhlIHNhbXBsZ\u0100Bub25jZQ==")).toThrow(LocalProtocolError);
+    expect(computeAcceptKey("dGhlIHNhbXBsZSBub25jZQ==")).toBe("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  });
+
   it("hashes latin1 characters as single bytes and refuses wider ones", () => {
     const expected = createHash("sha1").update(Buffer.from("\u00e9" + ACCEPT_GUID, "latin1")).digest("base64");
     expect(computeAcceptKey("\u00e9")).toBe(expected);
