@@ -34,19 +34,18 @@ export function sha1(data: Uint8Array, out?: Uint8Array): Uint8Array {
   // Hash every complete 64-byte block straight from the input, without copying it.
   const whole = length - (length % 64);
   for (let offset = 0; offset < whole; offset += 64) {
-    for (let i = 0; i < 16; i++) {
-      const j = offset + i * 4;
-      s[i] = ((data[j] as number) << 24) | ((data[j + 1] as number) << 16) | ((data[j + 2] as number) << 8) | (data[j + 3] as number);
-    }
+    loadWords(data, offset, 16, s);
     compress(h, s);
   }
 
   // The tail: the remaining bytes, 0x80, zeros, then the bit length as a 64-bit big-endian
   // integer, packed into the schedule's words. That takes one block when at most 55 bytes
-  // remain, two otherwise.
+  // remain, two otherwise. (A key and the GUID are 60 bytes: all tail.)
   const tailLength = length - whole;
   s.fill(0);
-  for (let i = 0; i < tailLength; i++) s[i >> 2] = (s[i >> 2] as number) | ((data[whole + i] as number) << (24 - 8 * (i & 3)));
+  const tailWords = tailLength >> 2;
+  loadWords(data, whole, tailWords, s);
+  for (let i = tailWords * 4; i < tailLength; i++) s[i >> 2] = (s[i >> 2] as number) | ((data[whole + i] as number) << (24 - 8 * (i & 3)));
   s[tailLength >> 2] = (s[tailLength >> 2] as number) | (0x80 << (24 - 8 * (tailLength & 3)));
   if (tailLength >= 56) {
     compress(h, s);
@@ -66,6 +65,14 @@ export function sha1(data: Uint8Array, out?: Uint8Array): Uint8Array {
     digest[i * 4 + 3] = word;
   }
   return digest;
+}
+
+/** Read `count` big-endian words of `data` from `offset` into `s[0..count)`. */
+function loadWords(data: Uint8Array, offset: number, count: number, s: Int32Array): void {
+  for (let i = 0; i < count; i++) {
+    const j = offset + i * 4;
+    s[i] = ((data[j] as number) << 24) | ((data[j + 1] as number) << 16) | ((data[j + 2] as number) << 8) | (data[j + 3] as number);
+  }
 }
 
 /**
