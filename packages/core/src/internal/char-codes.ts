@@ -1,11 +1,12 @@
 /**
- * Strings from character codes, for the handshake's header values and base64. `String.fromCharCode`
- * applied to a plain array of exactly the string's length is the fast path in V8 and
- * JavaScriptCore. Applied to a typed array (a `subarray()` of the input, itself an object to
- * make), it took about twice as long for 15-24 characters (Node 20, Bun 1.4.5), and a call per
- * few characters builds a rope of short strings. Short strings therefore take an array of their
- * length that is made once and refilled each time: callers fill it and read the string back
- * before anything else can run, so one array per length serves everyone.
+ * Strings from character codes, for the handshake's header values and base64.
+ * `String.fromCharCode` applied to a plain array of exactly the string's length is the fast path
+ * in V8 and JavaScriptCore. Applied to a typed array (a `subarray()` of the input, itself an
+ * object to make), it took about twice as long for values of 1, 15 and 24 characters (Node 20,
+ * Bun 1.4.5), and a call per few characters builds a rope of short strings. Short strings
+ * therefore take an array of their length that is made once and refilled each time: callers fill
+ * it and read the string back before anything else can run, so one array per length serves
+ * everyone.
  */
 
 /** Longest string built from a reused array. */
