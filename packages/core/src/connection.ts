@@ -81,20 +81,63 @@ const allocateZeroed = (size: number): Uint8Array => new Uint8Array(size);
 // Bytes a client may pipeline behind its request before the application answers it.
 const MAX_EARLY_INPUT = 64 * 1024;
 
+/** The options a connection reads after construction, defaults filled in. */
+type ResolvedOptions = Required<Pick<CommonOptions, "maxMessageSize" | "maxFrameSize" | "maxFragments" | "autoPong" | "autoClose" | "streaming" | "mask" | "allocate" | "allocateOutgoing" | "adoptInput" | "textAs" | "validateUtf8">> & {
+  readonly decodeUtf8Slice: NonNullable<CommonOptions["decodeUtf8Slice"]> | null;
+  readonly writeUtf8: NonNullable<CommonOptions["writeUtf8"]> | null;
+};
+
+/** The last resolution of each options object, shared by the connections made with it. */
+const resolvedOptions = new WeakMap<CommonOptions, ResolvedOptions>();
+
+/**
+ * `options` with the defaults filled in. A server makes every connection from one options
+ * object, and the resolved copy (~140 bytes) is most of what an idle connection would hold apart
+ * from itself, so connections share it while every value is the same: a caller that changes its
+ * options object between connections gets a new copy, as if nothing were shared.
+ */
+function resolveOptions(options: CommonOptions): ResolvedOptions {
+  const maxMessageSize = options.maxMessageSize ?? DEFAULTS.maxMessageSize;
+  const resolved: ResolvedOptions = {
+    maxMessageSize,
+    maxFrameSize: options.maxFrameSize ?? Math.min(maxMessageSize, Number.MAX_SAFE_INTEGER),
+    maxFragments: options.maxFragments ?? DEFAULTS.maxFragments,
+    autoPong: options.autoPong ?? DEFAULTS.autoPong,
+    autoClose: options.autoClose ?? DEFAULTS.autoClose,
+    streaming: options.streaming ?? DEFAULTS.streaming,
+    mask: options.mask ?? maskInto,
+    allocate: options.allocate ?? allocateZeroed,
+    allocateOutgoing: options.allocateOutgoing ?? allocateZeroed,
+    adoptInput: options.adoptInput ?? false,
+    textAs: options.textAs ?? "string",
+    validateUtf8: options.validateUtf8 ?? isValidUtf8,
+    decodeUtf8Slice: options.decodeUtf8Slice ?? null,
+    writeUtf8: options.writeUtf8 ?? null,
+  };
+  const known = resolvedOptions.get(options);
+  if (known !== undefined && sameValues(known, resolved)) return known;
+  resolvedOptions.set(options, Object.freeze(resolved));
+  return resolved;
+}
+
+function sameValues<T extends object>(a: T, b: T): boolean {
+  for (const key in a) if (a[key] !== b[key]) return false;
+  return true;
+}
+
 /** What both roles share: framing, messages, ping/pong, closing, and the outbox. */
 export abstract class Connection {
   /** Which end of the connection this is. */
   abstract readonly role: "client" | "server";
 
   #state: ConnectionState = "connecting";
-  protected readonly options: Required<Pick<CommonOptions, "maxMessageSize" | "maxFrameSize" | "maxFragments" | "autoPong" | "autoClose" | "streaming" | "mask" | "allocate" | "allocateOutgoing" | "adoptInput" | "textAs" | "validateUtf8">> & {
-    readonly decodeUtf8Slice: NonNullable<CommonOptions["decodeUtf8Slice"]> | null;
-    readonly writeUtf8: NonNullable<CommonOptions["writeUtf8"]> | null;
-  };
+  /** @internal The options with the defaults filled in, shared (see `resolveOptions`). */
+  protected readonly options: ResolvedOptions;
   /** Only a client masks frames, and only a client's handshake needs a key: created on first use. */
   #random: RandomSource | null;
-  protected events: ConnectionEvent[] = [];
-  #outbox: Uint8Array[] = [];
+  // The event list and the outbox are made when something goes in: an idle connection holds neither.
+  #events: ConnectionEvent[] | null = null;
+  #outbox: Uint8Array[] | null = null;
   #outboxBytes = 0;
   /**
    * Frames queued since the last takeOutgoing() are built one after the other in one buffer, the
@@ -140,23 +183,7 @@ export abstract class Connection {
   #maskKey: Uint8Array | null = null;
 
   constructor(options: CommonOptions) {
-    const maxMessageSize = options.maxMessageSize ?? DEFAULTS.maxMessageSize;
-    this.options = {
-      maxMessageSize,
-      maxFrameSize: options.maxFrameSize ?? Math.min(maxMessageSize, Number.MAX_SAFE_INTEGER),
-      maxFragments: options.maxFragments ?? DEFAULTS.maxFragments,
-      autoPong: options.autoPong ?? DEFAULTS.autoPong,
-      autoClose: options.autoClose ?? DEFAULTS.autoClose,
-      streaming: options.streaming ?? DEFAULTS.streaming,
-      mask: options.mask ?? maskInto,
-      allocate: options.allocate ?? allocateZeroed,
-      allocateOutgoing: options.allocateOutgoing ?? allocateZeroed,
-      adoptInput: options.adoptInput ?? false,
-      textAs: options.textAs ?? "string",
-      validateUtf8: options.validateUtf8 ?? isValidUtf8,
-      decodeUtf8Slice: options.decodeUtf8Slice ?? null,
-      writeUtf8: options.writeUtf8 ?? null,
-    };
+    this.options = resolveOptions(options);
     this.#random = options.random ?? null;
   }
 
@@ -238,10 +265,15 @@ export abstract class Connection {
 
   /** Events produced by method calls since the last `receive()`/`receiveEof()`/`takeEvents()`. */
   takeEvents(): ConnectionEvent[] {
-    if (this.events.length === 0) return [];
-    const out = this.events;
-    this.events = [];
+    const out = this.#events;
+    if (out === null) return [];
+    this.#events = null;
     return out;
+  }
+
+  /** Queue an event for the next `takeEvents()`. */
+  protected emit(event: ConnectionEvent): void {
+    (this.#events ??= []).push(event);
   }
 
   /**
@@ -258,8 +290,8 @@ export abstract class Connection {
       this.#runUsed = 0;
     }
     const out = this.#outbox;
-    if (out.length === 0) return [];
-    this.#outbox = [];
+    if (out === null) return [];
+    this.#outbox = null;
     this.#outboxBytes = 0;
     return out;
   }
@@ -418,13 +450,13 @@ export abstract class Connection {
     const run = this.#run;
     // The whole buffer as is when it fits exactly: a view would move a small (on-heap) typed
     // array off the heap, which costs more than the allocation it saves.
-    this.#outbox.push(this.#runStart === 0 && this.#runUsed === run.length ? run : run.subarray(this.#runStart, this.#runUsed));
+    (this.#outbox ??= []).push(this.#runStart === 0 && this.#runUsed === run.length ? run : run.subarray(this.#runStart, this.#runUsed));
     this.#runStart = this.#runUsed;
   }
 
   protected queue(bytes: Uint8Array): void {
     this.#sealRun();
-    this.#outbox.push(bytes);
+    (this.#outbox ??= []).push(bytes);
     this.#outboxBytes += bytes.length;
   }
 
@@ -443,13 +475,13 @@ export abstract class Connection {
     if (this.#closedEvent !== null) return;
     for (const e of this.#extensions) e.dispose();
     this.#closedEvent = { type: "closed", code, reason, wasClean, error };
-    this.events.push(this.#closedEvent);
+    this.emit(this.#closedEvent);
   }
 
   #receiveFrames(chunk: Uint8Array, from: number): void {
     const header = this.#header ?? this.#startReceiving();
     const reader = this.#reader!;
-    const events = this.events;
+    const events = (this.#events ??= []);
     let pos = from;
     const end = chunk.length;
     while (pos < end && !this.#closeReceived && this.#state !== "closed") {
@@ -502,12 +534,12 @@ export abstract class Connection {
   #onControl(opcode: number, payload: Uint8Array): void {
     switch (opcode) {
       case Opcode.Ping:
-        this.events.push({ type: "ping", data: payload });
+        this.emit({ type: "ping", data: payload });
         // RFC 6455 §5.5.2: answer with a Pong carrying the same payload, unless our Close is out.
         if (this.options.autoPong && !this.#closeSent) this.#writeFrame(Opcode.Pong, true, 0, payload);
         return;
       case Opcode.Pong:
-        this.events.push({ type: "pong", data: payload });
+        this.emit({ type: "pong", data: payload });
         return;
       case Opcode.Close: {
         const { code, reason } = parseClosePayload(payload);
@@ -516,7 +548,7 @@ export abstract class Connection {
         // RFC 6455 §5.5.1: nothing is processed after a Close.
         this.#reader!.reset();
         if (this.#state === "remote-closing") {
-          this.events.push({ type: "closing", code, reason });
+          this.emit({ type: "closing", code, reason });
           if (this.options.autoClose) {
             // Echo the code and reason (RFC 6455 §5.5.1 "typically echos the status code"); an
             // empty Close is answered with an empty one.
@@ -783,7 +815,7 @@ export class ServerConnection extends Connection {
     this.#request = null;
     this.queue(response);
     const none = extensions.length === 0;
-    this.events.push({ type: "open", protocol, extensions: none ? NONE : extensions.map((e) => e.name), headers: request.headers });
+    this.emit({ type: "open", protocol, extensions: none ? NONE : extensions.map((e) => e.name), headers: request.headers });
     const early = this.#takeEarly();
     this.guard(() => this.opened(protocol, extensions, early));
   }
@@ -841,7 +873,7 @@ export class ServerConnection extends Connection {
       throw new HandshakeError("origin not allowed", 403, { code: "HANDSHAKE_REJECTED" });
     }
     this.#request = request;
-    this.events.push({ type: "upgrade-request", request });
+    this.emit({ type: "upgrade-request", request });
   }
 
   #keepEarly(bytes: Uint8Array): void {
@@ -946,7 +978,7 @@ export class ClientConnection extends Connection {
       const factory = factories.find((f) => f.name === response.name)!;
       extensions.push(factory.accept(response));
     }
-    this.events.push({ type: "open", protocol: result.protocol, extensions: extensions.map((e) => e.name), headers: head.headers });
+    this.emit({ type: "open", protocol: result.protocol, extensions: extensions.map((e) => e.name), headers: head.headers });
     this.opened(result.protocol, extensions, rest.length > 0 ? rest.slice() : null);
   }
 
@@ -973,7 +1005,7 @@ export class ClientConnection extends Connection {
     const rejection = this.#rejection!;
     if (!rejection.body.complete && !eof) return;
     const { head, body } = rejection;
-    this.events.push({ type: "rejected", status: head.status, statusText: head.statusText, headers: head.headers, body: body.body() });
+    this.emit({ type: "rejected", status: head.status, statusText: head.statusText, headers: head.headers, body: body.body() });
     this.endHandshake(new HandshakeError(`server answered ${head.status} ${head.statusText}`.trimEnd(), head.status, { code: "HANDSHAKE_REJECTED" }));
   }
 }

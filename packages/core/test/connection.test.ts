@@ -483,6 +483,37 @@ describe("allocate option", () => {
   });
 });
 
+describe("one options object, many connections", () => {
+  // The defaults-filled copy of the options is shared between connections made from one options
+  // object (a server's), so an idle connection does not carry its own. Read through a cast: it
+  // is a protected field, and sharing it is the point.
+  const resolved = (conn: ServerConnection): unknown => (conn as unknown as { options: unknown }).options;
+
+  it("shares the resolved options while the values stay the same", () => {
+    const options = { maxMessageSize: 1000, autoPong: false };
+    const a = openServer(options);
+    const b = openServer(options);
+    expect(resolved(b)).toBe(resolved(a));
+    expect(Object.isFrozen(resolved(a))).toBe(true);
+    // Another object with the same values gets its own copy.
+    expect(resolved(openServer({ ...options }))).not.toBe(resolved(a));
+  });
+
+  it("sees a value changed between connections, and leaves earlier connections as they were", () => {
+    const options: { maxMessageSize: number } = { maxMessageSize: 100 };
+    const before = openServer(options);
+    options.maxMessageSize = 1000;
+    const after = openServer(options);
+    expect(resolved(after)).not.toBe(resolved(before));
+    const frame = rawFrame(Opcode.Binary, new Uint8Array(500), { masked: true });
+    expect(closedOf(before.receive(frame)).code).toBe(1009);
+    expect(after.receive(frame)[0]).toMatchObject({ type: "binary" });
+    // Back to the first value: a third copy, again with that value.
+    options.maxMessageSize = 100;
+    expect(closedOf(openServer(options).receive(frame)).code).toBe(1009);
+  });
+});
+
 describe("adoptInput option", () => {
   it("hands out a whole message as a view of its chunk, unmasked in place", () => {
     const server = openServer({ adoptInput: true });
