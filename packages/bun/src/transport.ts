@@ -49,9 +49,10 @@ export class BunSocketTransport implements Transport {
   /**
    * Bytes not yet taken by the socket, oldest first; the first may be the tail of a partial write.
    * Pieces of the shared outgoing slabs are copied in (see {@link keep}), so a stalled connection
-   * holds its own bytes, not the 256 KiB slab its frames were built in.
+   * holds its own bytes, not the 256 KiB slab its frames were built in. `null` when empty, so
+   * that a connection whose writes all went out holds no array.
    */
-  readonly #tail: Uint8Array[] = [];
+  #tail: Uint8Array[] | null = null;
   #ending = false;
   /** Our FIN is out (shutdown): close the socket once the peer's FIN arrives. */
   #writeShut = false;
@@ -127,16 +128,17 @@ export class BunSocketTransport implements Transport {
   #take(chunks: readonly Uint8Array[]): boolean {
     if (this.#destroyed || this.#closed) return true;
     // The usual batch (core coalesces small frames into one buffer) goes straight to the socket.
-    if (chunks.length === 1 && this.#tail.length === 0 && this.#ready) {
+    if (chunks.length === 1 && this.#tail === null && this.#ready) {
       const socket = this.#socket;
       if (socket !== null) return this.#writeNow(socket, chunks[0]!);
     }
     let total = 0;
     for (const chunk of chunks) total += chunk.length;
+    const tail = (this.#tail ??= []);
     if (chunks.length > 1 && total <= CONCAT_LIMIT) {
-      this.#tail.push(concatBytes(chunks, new Uint8Array(total)));
+      tail.push(concatBytes(chunks, new Uint8Array(total)));
     } else {
-      for (const chunk of chunks) if (chunk.length > 0) this.#tail.push(keep(chunk));
+      for (const chunk of chunks) if (chunk.length > 0) tail.push(keep(chunk));
     }
     return this.#flush();
   }
@@ -149,7 +151,7 @@ export class BunSocketTransport implements Transport {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    this.#tail.length = 0;
+    this.#tail = null;
     if (this.#socket !== null) this.#socket.terminate();
     else this.onClose();
   }
@@ -198,14 +200,14 @@ export class BunSocketTransport implements Transport {
   }
 
   onError(error: Error): void {
-    this.#tail.length = 0;
+    this.#tail = null;
     this.#emit((h) => h.receiveEof(error));
   }
 
   onClose(error?: Error): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#tail.length = 0;
+    this.#tail = null;
     if (error !== undefined) this.#emit((h) => h.receiveEof(error));
     this.#emit((h) => h.closed());
     // Bun may keep a closed socket (and its `data`, this transport) until a later GC: let go of
@@ -216,21 +218,24 @@ export class BunSocketTransport implements Transport {
   /** Write the queued bytes until the socket is full. Returns whether everything was taken. */
   #flush(): boolean {
     const socket = this.#socket;
-    if (socket === null || !this.#ready) return this.#tail.length === 0;
     const tail = this.#tail;
-    while (tail.length > 0) {
-      const chunk = tail[0]!;
-      const n = socket.write(chunk);
-      if (n < 0) {
-        // Closed or shutting down: nothing more can go out; `close` reports it.
-        tail.length = 0;
-        return true;
+    if (socket === null || !this.#ready) return tail === null;
+    if (tail !== null) {
+      while (tail.length > 0) {
+        const chunk = tail[0]!;
+        const n = socket.write(chunk);
+        if (n < 0) {
+          // Closed or shutting down: nothing more can go out; `close` reports it.
+          this.#tail = null;
+          return true;
+        }
+        if (n < chunk.length) {
+          tail[0] = chunk.subarray(n);
+          return false;
+        }
+        tail.shift();
       }
-      if (n < chunk.length) {
-        tail[0] = chunk.subarray(n);
-        return false;
-      }
-      tail.shift();
+      this.#tail = null;
     }
     if (this.#ending && !this.#closed) {
       this.#ending = false;
@@ -244,7 +249,7 @@ export class BunSocketTransport implements Transport {
     const n = socket.write(chunk);
     // n < 0: closed or shutting down; nothing more can go out and `close` reports it.
     if (n < 0 || n === chunk.length) return true;
-    this.#tail.push(keep(chunk.subarray(n)));
+    (this.#tail ??= []).push(keep(chunk.subarray(n)));
     return false;
   }
 
