@@ -499,6 +499,36 @@ describe("one options object, many connections", () => {
     expect(resolved(openServer({ ...options }))).not.toBe(resolved(a));
   });
 
+  it("makes a new copy when any one option changes", () => {
+    // A value for every option the connection resolves, other than its default.
+    const other: Record<string, unknown> = {
+      maxMessageSize: 5000,
+      maxFrameSize: 4000,
+      maxFragments: 3,
+      autoPong: false,
+      autoClose: false,
+      streaming: true,
+      mask: (...args: Parameters<MaskFunction>) => maskInto(...args),
+      allocate: (size: number) => new Uint8Array(size),
+      allocateOutgoing: (size: number) => new Uint8Array(size),
+      adoptInput: true,
+      textAs: "bytes",
+      validateUtf8: () => true,
+      decodeUtf8Slice: () => "",
+      writeUtf8: () => 0,
+    };
+    const keys = Object.keys(resolved(openServer()) as object);
+    expect(keys.sort()).toEqual(Object.keys(other).sort());
+    for (const key of keys) {
+      const options: Record<string, unknown> = {};
+      const first = resolved(new ServerConnection(options));
+      options[key] = other[key];
+      const second = resolved(new ServerConnection(options));
+      expect(second, key).not.toBe(first);
+      expect((second as Record<string, unknown>)[key], key).toBe(other[key]);
+    }
+  });
+
   it("sees a value changed between connections, and leaves earlier connections as they were", () => {
     const options: { maxMessageSize: number } = { maxMessageSize: 100 };
     const before = openServer(options);
