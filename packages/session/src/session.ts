@@ -112,28 +112,45 @@ interface ResolvedOptions extends Required<Omit<SessionOptions, "onUpgrade">> {
 
 /**
  * Resolved options per options object. A server hands the same object to every session, so its
- * sessions share one resolved copy instead of carrying one each.
+ * sessions share one resolved copy instead of carrying one each, as long as the values stay the
+ * same: a caller that changes its options object between sessions gets a new copy (with the
+ * same shared timers), as core does for its connections.
  */
 const resolvedOptions: WeakMap<SessionOptions, ResolvedOptions> = new WeakMap();
 
-function resolveOptions(options: SessionOptions, timers: TimerLists | null = null): ResolvedOptions {
-  let resolved = resolvedOptions.get(options);
-  if (resolved === undefined || timers !== null) {
-    const pingInterval = options.pingInterval ?? SESSION_DEFAULTS.pingInterval;
-    resolved = Object.freeze({
-      closeTimeout: options.closeTimeout ?? SESSION_DEFAULTS.closeTimeout,
-      handshakeTimeout: options.handshakeTimeout ?? SESSION_DEFAULTS.handshakeTimeout,
-      pingInterval,
-      pingTimeout: options.pingTimeout ?? (pingInterval || SESSION_DEFAULTS.pingTimeout),
-      idleTimeout: options.idleTimeout ?? SESSION_DEFAULTS.idleTimeout,
-      maxBufferedAmount: options.maxBufferedAmount ?? SESSION_DEFAULTS.maxBufferedAmount,
-      receiveHighWaterMark: options.receiveHighWaterMark ?? SESSION_DEFAULTS.receiveHighWaterMark,
-      onUpgrade: options.onUpgrade,
-      timers,
-    });
-    resolvedOptions.set(options, resolved);
-  }
+/** @internal Exported for the tests. */
+export function resolveOptions(options: SessionOptions, timers: TimerLists | null = null): ResolvedOptions {
+  const known = resolvedOptions.get(options);
+  const pingInterval = options.pingInterval ?? SESSION_DEFAULTS.pingInterval;
+  const resolved: ResolvedOptions = {
+    closeTimeout: options.closeTimeout ?? SESSION_DEFAULTS.closeTimeout,
+    handshakeTimeout: options.handshakeTimeout ?? SESSION_DEFAULTS.handshakeTimeout,
+    pingInterval,
+    pingTimeout: options.pingTimeout ?? (pingInterval || SESSION_DEFAULTS.pingTimeout),
+    idleTimeout: options.idleTimeout ?? SESSION_DEFAULTS.idleTimeout,
+    maxBufferedAmount: options.maxBufferedAmount ?? SESSION_DEFAULTS.maxBufferedAmount,
+    receiveHighWaterMark: options.receiveHighWaterMark ?? SESSION_DEFAULTS.receiveHighWaterMark,
+    onUpgrade: options.onUpgrade,
+    timers: timers ?? known?.timers ?? null,
+  };
+  if (known !== undefined && sameValues(known, resolved)) return known;
+  resolvedOptions.set(options, Object.freeze(resolved));
   return resolved;
+}
+
+/** Every value compared, written out (a loop over the keys is several times slower); a test checks none is left out. */
+function sameValues(a: ResolvedOptions, b: ResolvedOptions): boolean {
+  return (
+    a.closeTimeout === b.closeTimeout &&
+    a.handshakeTimeout === b.handshakeTimeout &&
+    a.pingInterval === b.pingInterval &&
+    a.pingTimeout === b.pingTimeout &&
+    a.idleTimeout === b.idleTimeout &&
+    a.maxBufferedAmount === b.maxBufferedAmount &&
+    a.receiveHighWaterMark === b.receiveHighWaterMark &&
+    a.onUpgrade === b.onUpgrade &&
+    a.timers === b.timers
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import { ClientConnection, ServerConnection } from "@wsengine/core";
 import { describe, expect, it, vi } from "vitest";
 import { ConnectionClosedError, HandshakeRejectedError, type Message, type Transport, type TransportHandler, WebSocketError, WebSocketSession } from "../src/index.js";
+import { resolveOptions, shareTimers } from "../src/session.js";
 import { memoryPipe } from "./helpers/memory-transport.js";
 import { everyByte, openPair, sameBytes, sessionPair, sleep, until } from "./helpers/pair.js";
 
@@ -523,5 +524,48 @@ describe("opened, closed and listeners", () => {
     }
     expect(server.readyState).toBe(1);
     expect(await client.closed).toMatchObject({ code: 1001, reason: "idle timeout" });
+  });
+});
+
+describe("one options object, many sessions", () => {
+  it("shares the resolved options while the values stay the same, and makes a new copy when any one changes", () => {
+    // A value for every option the session resolves, other than its default.
+    const other: Record<string, unknown> = {
+      closeTimeout: 123,
+      handshakeTimeout: 456,
+      pingInterval: 789,
+      pingTimeout: 321,
+      idleTimeout: 654,
+      maxBufferedAmount: 987,
+      receiveHighWaterMark: 135,
+      onUpgrade: () => undefined,
+    };
+    const shared = {};
+    expect(resolveOptions(shared)).toBe(resolveOptions(shared));
+    expect(Object.isFrozen(resolveOptions(shared))).toBe(true);
+    const keys = Object.keys(resolveOptions(shared)).filter((key) => key !== "timers");
+    expect(keys.sort()).toEqual(Object.keys(other).sort());
+    for (const key of keys) {
+      const options: Record<string, unknown> = {};
+      const first = resolveOptions(options);
+      options[key] = other[key];
+      const second = resolveOptions(options);
+      expect(second, key).not.toBe(first);
+      expect((second as unknown as Record<string, unknown>)[key], key).toBe(other[key]);
+    }
+  });
+
+  it("keeps the shared timers when a value changes", () => {
+    const options: { closeTimeout?: number } = {};
+    shareTimers(options);
+    const timers = resolveOptions(options).timers;
+    expect(timers).not.toBeNull();
+    options.closeTimeout = 50;
+    const changed = resolveOptions(options);
+    expect(changed.closeTimeout).toBe(50);
+    expect(changed.timers).toBe(timers);
+    // Timers shared anew replace them.
+    shareTimers(options);
+    expect(resolveOptions(options).timers).not.toBe(timers);
   });
 });
