@@ -134,11 +134,10 @@ export class BunSocketTransport implements Transport {
     }
     let total = 0;
     for (const chunk of chunks) total += chunk.length;
-    const tail = (this.#tail ??= []);
     if (chunks.length > 1 && total <= CONCAT_LIMIT) {
-      tail.push(concatBytes(chunks, new Uint8Array(total)));
+      (this.#tail ??= []).push(concatBytes(chunks, new Uint8Array(total)));
     } else {
-      for (const chunk of chunks) if (chunk.length > 0) tail.push(keep(chunk));
+      for (const chunk of chunks) if (chunk.length > 0) (this.#tail ??= []).push(keep(chunk));
     }
     return this.#flush();
   }
