@@ -106,6 +106,26 @@ export function adapterCases(h: Harness): Case[] {
       },
     },
     {
+      // Longer than an adapter's first read may be (Deno's starts at 1 KiB): the head arrives in
+      // pieces, and nothing of it may be lost or cut.
+      name: "handshake: a request head of 9 KiB (a long cookie) opens, and the header arrives whole",
+      async run(scope) {
+        const cookie = Array.from({ length: 300 }, (_, i) => `c${i}=${"v".repeat(24)}`).join("; ");
+        let seen: string | undefined;
+        const { server } = await startServer(h, scope, {
+          onUpgrade: (request) => {
+            seen = request.headers.get("cookie");
+            return { action: "accept" };
+          },
+        });
+        const ws = await client(h, scope, server.url, { headers: [["Cookie", cookie]] });
+        assertEqual(ws.readyState, 1, "readyState");
+        assertEqual(seen?.length, cookie.length, "cookie length seen by the server");
+        assert(seen === cookie, "the cookie arrived byte for byte");
+        assertEqual(await roundTrip(ws, "after the long head"), "after the long head", "echo after the long head");
+      },
+    },
+    {
       name: "handshake: a rejecting upgrade hook reaches the client with status, headers and body",
       async run(scope) {
         const { server } = await startServer(h, scope, {
