@@ -68,9 +68,38 @@ export class FrameHeaderParser {
    * @throws {RemoteProtocolError} when the header breaks a framing rule.
    */
   parse(chunk: Uint8Array, pos: number): number {
-    let src = chunk;
-    let at = pos;
     const avail = chunk.length - pos;
+    if (this.#have === 0 && avail >= 6) {
+      // The common header, whole in this chunk: a data frame with a 7-bit length, masked as this
+      // role needs, with allowed RSV bits. It breaks no rule, so it is read without the checks
+      // that name broken rules; any other header takes the general path below. A third of the
+      // general path's time on Node, half on Bun (test/frame/header.test.ts compares the two).
+      const b0 = chunk[pos]!;
+      const b1 = chunk[pos + 1]!;
+      const length = b1 & 0x7f;
+      const masked = (b1 & 0x80) !== 0;
+      if (
+        (b0 & 0x0f) <= 2 &&
+        (b0 & 0x70 & ~this.#rsvAllowed) === 0 &&
+        masked === this.#server &&
+        length < 126 &&
+        length <= this.#maxFrameSize
+      ) {
+        this.fin = (b0 & 0x80) !== 0;
+        this.rsv = b0 & 0x70;
+        this.opcode = b0 & 0x0f;
+        this.masked = masked;
+        this.length = length;
+        if (!masked) return pos + 2;
+        this.#readKey(chunk, pos + 2);
+        return pos + 6;
+      }
+    }
+    return this.#parseGeneral(chunk, pos, avail);
+  }
+
+  /** {@link parse} for a header split across chunks or one that may break a rule. */
+  #parseGeneral(chunk: Uint8Array, pos: number, avail: number): number {
     if (this.#have > 0 || avail < 2) {
       const partial = (this.#partialBuffer ??= new Uint8Array(MAX_HEADER_SIZE));
       // Slow path: gather into the partial buffer until the whole header is there.
@@ -95,14 +124,14 @@ export class FrameHeaderParser {
       this.#have = 0;
       return pos + take;
     }
-    const size = this.#headerSize(src[at]!, src[at + 1]!);
+    const size = this.#headerSize(chunk[pos]!, chunk[pos + 1]!);
     if (avail < size) {
       (this.#partialBuffer ??= new Uint8Array(MAX_HEADER_SIZE)).set(chunk.subarray(pos), 0);
       this.#have = avail;
       return -1;
     }
-    this.#decode(src, at);
-    return at + size;
+    this.#decode(chunk, pos);
+    return pos + size;
   }
 
   /** Header size implied by its first two bytes; checks the first byte's rules on the way. */
@@ -168,17 +197,19 @@ export class FrameHeaderParser {
     if (length > this.#maxFrameSize) {
       throw new RemoteProtocolError("FRAME_TOO_BIG", "frame payload exceeds the frame size limit");
     }
-    if (masked) {
-      const k = this.maskKey === NO_KEY ? (this.maskKey = new Uint8Array(4)) : this.maskKey;
-      k[0] = b[p]!;
-      k[1] = b[p + 1]!;
-      k[2] = b[p + 2]!;
-      k[3] = b[p + 3]!;
-    }
+    if (masked) this.#readKey(b, p);
     this.fin = fin;
     this.rsv = rsv;
     this.opcode = opcode;
     this.masked = masked;
     this.length = length;
+  }
+
+  #readKey(b: Uint8Array, at: number): void {
+    const k = this.maskKey === NO_KEY ? (this.maskKey = new Uint8Array(4)) : this.maskKey;
+    k[0] = b[at]!;
+    k[1] = b[at + 1]!;
+    k[2] = b[at + 2]!;
+    k[3] = b[at + 3]!;
   }
 }
