@@ -87,13 +87,13 @@ describe("RFC 6455 §5.2 frame header", () => {
     expect(errorOf(() => parser().parse(hex("827e0005"), 0)).code).toBe("NON_MINIMAL_LENGTH");
     expect(errorOf(() => parser().parse(hex("827f000000000000ffff"), 0)).code).toBe("NON_MINIMAL_LENGTH");
   });
-  it("reads every first two bytes alike whole and one byte at a time", () => {
+  it("reads every first two bytes and 16-bit length alike whole and one byte at a time", () => {
     // A header whole in its chunk may take parse()'s fast path; fed a byte at a time it always
     // takes the general one. Every (b0, b1), in both roles, with and without an owned RSV bit and
-    // a frame limit below 126, must give the same fields, size and error either way.
-    const tail = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c];
-    const bytes = new Uint8Array(3 + 2 + tail.length);
-    bytes.set(tail, 5);
+    // with frame limits below 126 and between 16-bit lengths, must give the same fields, size and
+    // error either way; so must 16-bit lengths that are too short, the shortest, and the longest.
+    const bytes = new Uint8Array(3 + 14);
+    bytes.set([0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c], 5);
     type Outcome = string | readonly [number, boolean, number, number, boolean, number, readonly number[]];
     const read = (p: FrameHeaderParser, size: number): Outcome => [size, p.fin, p.rsv, p.opcode, p.masked, p.length, p.masked ? Array.from(p.maskKey) : []];
     const whole = (p: FrameHeaderParser): Outcome => {
@@ -113,16 +113,23 @@ describe("RFC 6455 §5.2 frame header", () => {
     };
     let differences = 0;
     let fastShaped = 0;
+    // The first pair is 258 as a 16-bit length; the others only matter to b1 & 0x7f = 126.
+    const extended = [[0x01, 0x02], [0x00, 0x7d], [0x00, 0x7e], [0xff, 0xff]] as const;
     for (const role of ["client", "server"] as const) {
-      for (const [maxFrameSize, rsvAllowed] of [[1 << 24, 0], [1 << 24, 0x40], [100, 0x70]] as const) {
-        for (let b0 = 0; b0 < 256; b0++) {
-          for (let b1 = 0; b1 < 256; b1++) {
-            bytes[3] = b0;
-            bytes[4] = b1;
-            const a = whole(parser(role, maxFrameSize, rsvAllowed));
-            const b = byteWise(parser(role, maxFrameSize, rsvAllowed));
-            if (JSON.stringify(a) !== JSON.stringify(b) && differences++ < 5) expect([b0, b1, role, a]).toEqual([b0, b1, role, b]);
-            if (typeof a !== "string" && (b1 & 0x7f) < 126 && (b0 & 0x0f) <= 2) fastShaped++;
+      for (const [maxFrameSize, rsvAllowed] of [[1 << 24, 0], [1 << 24, 0x40], [100, 0x70], [300, 0]] as const) {
+        for (const [i, [e0, e1]] of extended.entries()) {
+          bytes[5] = e0;
+          bytes[6] = e1;
+          for (let b0 = 0; b0 < 256; b0++) {
+            for (let b1 = 0; b1 < 256; b1++) {
+              if (i > 0 && (b1 & 0x7f) !== 126) continue;
+              bytes[3] = b0;
+              bytes[4] = b1;
+              const a = whole(parser(role, maxFrameSize, rsvAllowed));
+              const b = byteWise(parser(role, maxFrameSize, rsvAllowed));
+              if (JSON.stringify(a) !== JSON.stringify(b) && differences++ < 5) expect([b0, b1, e0, e1, role, a]).toEqual([b0, b1, e0, e1, role, b]);
+              if (typeof a !== "string" && (b1 & 0x7f) <= 126 && (b0 & 0x0f) <= 2) fastShaped++;
+            }
           }
         }
       }
