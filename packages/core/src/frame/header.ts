@@ -209,6 +209,7 @@ export class FrameHeaderParser {
     this.length = length;
   }
 
+  /** Copies the masking key at `at` into {@link maskKey}, made with the first masked frame. */
   #readKey(b: Uint8Array, at: number): void {
     const k = this.maskKey === NO_KEY ? (this.maskKey = new Uint8Array(4)) : this.maskKey;
     k[0] = b[at]!;
