@@ -11,7 +11,7 @@ import { ClientConnection, permessageDeflate, ServerConnection } from "@wsengine
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type CloseInfo, ConnectionClosedError, type Message, type SessionOptions, type TransportHandler, type WebSocketError, WebSocketSession } from "../src/index.js";
-import { MemoryTransport } from "./helpers/memory-transport.js";
+import { MemoryTransport, memoryPipe } from "./helpers/memory-transport.js";
 
 type Side = "client" | "server";
 const other = (side: Side): Side => (side === "client" ? "server" : "client");
@@ -130,14 +130,6 @@ class CheckedTransport extends MemoryTransport {
   }
 }
 
-function checkedPipe(highWaterMark: number): [CheckedTransport, CheckedTransport] {
-  const a = new CheckedTransport(highWaterMark);
-  const b = new CheckedTransport(highWaterMark);
-  a.peer = b;
-  b.peer = a;
-  return [a, b];
-}
-
 type Outcome = "pending" | "resolved" | "rejected";
 
 /** How often the runs of one property reached each situation, so that a test can see it reached them. */
@@ -216,7 +208,7 @@ async function settle(): Promise<void> {
  */
 async function run(config: Setup, commands: readonly Command[], expectClean = false): Promise<void> {
   vi.clearAllTimers();
-  const [clientTransport, serverTransport] = checkedPipe(config.highWaterMark);
+  const [clientTransport, serverTransport] = memoryPipe(config.highWaterMark, CheckedTransport);
   const transports = { client: clientTransport, server: serverTransport };
   const extensions = config.deflate ? [permessageDeflate()] : [];
   const sessions = {

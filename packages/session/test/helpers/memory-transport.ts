@@ -125,10 +125,16 @@ export class MemoryTransport implements Transport {
   }
 }
 
-/** Two connected transports, each holding up to `highWaterMark` unread bytes before `write()` says full. */
-export function memoryPipe(highWaterMark = 64 * 1024): [MemoryTransport, MemoryTransport] {
-  const a = new MemoryTransport(highWaterMark);
-  const b = new MemoryTransport(highWaterMark);
+/**
+ * Two connected transports, each holding up to `highWaterMark` unread bytes before `write()` says
+ * full; `Kind` may be a subclass that observes them.
+ */
+export function memoryPipe<T extends MemoryTransport = MemoryTransport>(
+  highWaterMark = 64 * 1024,
+  Kind: new (highWaterMark: number) => T = MemoryTransport as new (highWaterMark: number) => T,
+): [T, T] {
+  const a = new Kind(highWaterMark);
+  const b = new Kind(highWaterMark);
   a.peer = b;
   b.peer = a;
   return [a, b];
