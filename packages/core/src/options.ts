@@ -45,8 +45,9 @@ export interface CommonOptions {
   /**
    * Allocates the arrays that received messages of more than 4 KiB are assembled in. Core writes
    * every byte it hands out, so the memory may be uninitialised: `@wsengine/node` passes
-   * `Buffer.allocUnsafeSlow`, which skips the zero-fill that `new Uint8Array(n)` must do (a 64 KiB
-   * message is read about twice as fast). It must return a new array of exactly `size` bytes,
+   * `Buffer.allocUnsafeSlow`, which skips the zero-fill that `new Uint8Array(n)` does, for
+   * messages over 256 KiB (below that, copying into freshly zeroed memory measured faster on the
+   * bench's hosts). It must return a new array of exactly `size` bytes,
    * shared with nothing. Default: `new Uint8Array(size)`.
    */
   readonly allocate?: (size: number) => Uint8Array;

@@ -57,18 +57,20 @@ describe("native masking (bufferutil)", () => {
 });
 
 describe("withNodeDefaults", () => {
-  it("fills in bufferutil's loop, unzeroed buffers and input adoption, and never overrides the caller's choice", async () => {
+  it("fills in bufferutil's loop, message buffers, input adoption and the UTF-8 check, and never overrides the caller's choice", async () => {
     const { withNodeDefaults } = await import("../src/native-mask.js");
     const options: CommonOptions = { maxMessageSize: 5 };
     const filled = withNodeDefaults(options);
     expect(filled.mask).toBe(native);
     expect(filled.maxMessageSize).toBe(5);
-    const big = filled.allocate!(10_000);
-    expect(big).toBeInstanceOf(Buffer);
-    expect(big.byteLength).toBe(10_000);
-    // A buffer of its own, never a slice of Node's shared pool.
-    expect(big.buffer.byteLength).toBe(10_000);
-    expect(filled.allocate!(16).buffer.byteLength).toBe(16);
+    // Up to 256 KiB zero-filled (copying into it is faster there), unzeroed Buffers above; each
+    // an array of its own, never a slice of Node's shared pool.
+    for (const size of [16, 10_000, 256 * 1024, 256 * 1024 + 1, 1 << 20]) {
+      const buffer = filled.allocate!(size);
+      expect(buffer.byteLength).toBe(size);
+      expect(buffer.buffer.byteLength).toBe(size);
+      expect(buffer instanceof Buffer).toBe(size > 256 * 1024);
+    }
     expect(filled.adoptInput).toBe(true);
     expect(filled.validateUtf8!(new Uint8Array([0xe2, 0x9c, 0x93]))).toBe(true);
     expect(filled.validateUtf8!(new Uint8Array([0xed, 0xa0, 0x80]))).toBe(false);
