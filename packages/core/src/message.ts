@@ -62,26 +62,24 @@ const SLICE_TEXT_MAX = 256;
 // With `adoptInput`, a message reassembled from slices of at least PIECE_MIN bytes keeps views of
 // them until it can have an array of its exact size, and then copies them once: a 1 MiB message
 // read in 64 KiB pieces otherwise costs a 256 KiB buffer and its copy on the way (see
-// EAGER_BUFFER). A single-frame message announces its size, and gets that array as soon as the
-// buffer's bound allows it (the size at most EAGER_BUFFER, or GROWTH times the bytes arrived): the
-// kept views are copied into it then, and each later slice as it comes, while its read is still in
-// cache. Waiting to the end to copy everything ran slower: 1 MiB binary in 64 KiB reads, parsed
-// with bufferutil and paired with ws + bufferutil in one process, went at 0.93-0.96x ws unmasked
-// and 1.17-1.24x masked, against 1.10-1.14x and 1.35-1.38x copying from the fifth read on (in 16
-// KiB reads, unmasked: 0.93x against 1.20x). End to end, a Node server echoing 1 MiB masked binary
-// messages streamed 0.96x the bytes of the wait-to-the-end build, the median of 26 alternations
-// whose ratios spread from 0.73 to 1.32 (ratio of the medians 1.01): not told from the machine's
-// noise. A fragmented message's size is not announced: its views are kept to its end. The views
-// keep their reads alive; that memory obeys the reassembly buffer's bound (EAGER_BUFFER, then
-// GROWTH times the bytes that arrived), and a slice that would break it, or a shorter one, moves
-// the message into the buffer. Masked binary pieces stay masked until the copy, which unmasks on
-// the way (one pass over the bytes instead of two); unmasked text is validated as it comes. Masked
-// text is never kept in pieces: it must be unmasked before it can be validated, which must happen
-// as it comes (a read holding invalid UTF-8 fails the connection, not a later one), and unmasking
-// into the buffer and checking it there (still in cache) reads the bytes twice where pieces read
-// them three times (unmask in place, validate, copy); the buffer's one 256 KiB copy on the way
-// costs less (1 MiB masked text, with bufferutil, paired with ws + bufferutil in one process:
-// 0.95-1.02x as pieces, 1.00-1.09x into the buffer; end to end a tie).
+// EAGER_BUFFER). Masked binary pieces stay masked and are kept to the message's end, then
+// unmasked into its array in one pass (instead of two), which leaves the whole message in cache
+// when it is handed out: a Node server echoing 1 MiB masked binary, paired on one core with the
+// build that copied each slice as it came, streamed 1.12-1.22x its bytes (six runs), and in-process
+// parse of 1 MiB went 8.1-8.8 k -> 9.2-10.3 k msg/s (with bufferutil). An unmasked single-frame
+// message gets its array as soon as the buffer's bound allows it (the size at most EAGER_BUFFER,
+// or GROWTH times the bytes arrived): the kept views are copied into it then, and each later
+// slice as it comes, while its read is still in cache; in-process that parsed 64 KiB and 1 MiB
+// unmasked up to 10 % faster than waiting to the end. A fragmented message's size is not
+// announced: its views are kept to its end. The views keep their reads alive; that memory obeys
+// the reassembly buffer's bound (EAGER_BUFFER, then GROWTH times the bytes that arrived), and a
+// slice that would break it, or a shorter one, moves the message into the buffer. Unmasked text is
+// validated as it comes. Masked text is never kept in pieces: it must be unmasked before it can be
+// validated, which must happen as it comes (a read holding invalid UTF-8 fails the connection,
+// not a later one), and unmasking into the buffer and checking it there (still in cache) reads the
+// bytes twice where pieces read them three times (unmask in place, validate, copy); the buffer's
+// one 256 KiB copy on the way costs less (1 MiB masked text, with bufferutil, paired with ws +
+// bufferutil in one process: 0.95-1.02x as pieces, 1.00-1.09x into the buffer; end to end a tie).
 const PIECE_MIN = 4 * 1024;
 /** Arrays of kept pieces up to this length are reused from message to message (see #dropPieces). */
 const PIECES_KEPT = 64;
@@ -270,8 +268,8 @@ export class MessageReader {
     // Masked text is unmasked into the buffer.
     if (masked && this.#opcode === Opcode.Text) return false;
     const limit = holdLimit(this.#piecesLength + n);
-    // A single-frame message goes into the buffer once it may be made at its exact size.
-    if (this.#fin && this.#fragments === 1 && this.#size + n + frameRemaining <= limit) return false;
+    // An unmasked single-frame message goes into the buffer once it may be made at its exact size.
+    if (!masked && this.#fin && this.#fragments === 1 && this.#size + n + frameRemaining <= limit) return false;
     return this.#mayPin(src, limit);
   }
 

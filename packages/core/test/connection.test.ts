@@ -685,7 +685,7 @@ describe("adoptInput option", () => {
     expect(server.state).toBe("open");
   });
 
-  it("keeps the reads of a message larger than a read until the bound allows an array of its exact size, then copies each read into it once", () => {
+  it("keeps the reads of a message larger than a read, unmasked until the bound allows an array of its exact size and masked to its end, and copies each read into it once", () => {
     const sizes: number[] = [];
     const allocate = (n: number): Uint8Array => {
       sizes.push(n);
@@ -694,7 +694,8 @@ describe("adoptInput option", () => {
     const payload = Uint8Array.from({ length: (1 << 20) + 5 }, (_, i) => (i * 7) & 0xff);
     for (const masked of [true, false]) {
       sizes.length = 0;
-      const wire = concat([rawFrame(Opcode.Binary, payload, { masked }), rawFrame(Opcode.Binary, new Uint8Array([1]), { masked })]);
+      const first = rawFrame(Opcode.Binary, payload, { masked });
+      const wire = concat([first, rawFrame(Opcode.Binary, new Uint8Array([1]), { masked })]);
       const reads = splitAt(wire, Array.from({ length: 17 }, (_, i) => (i + 1) * 65536));
       const conn = masked ? openServer({ adoptInput: true, allocate }) : openClient({ adoptInput: true, allocate });
       const events: ConnectionEvent[] = [];
@@ -709,9 +710,12 @@ describe("adoptInput option", () => {
       expect(reads.some((read) => read.buffer === data.buffer)).toBe(false);
       // A copying connection sizes a buffer from the announced length (256 KiB first), then grows it.
       expect(sizes).toEqual([payload.length]);
-      // Made when four times the bytes arrived cover the announced 1 MiB: after the header, four
-      // reads hold a few bytes less than 256 KiB, so at the fifth.
-      expect(arraysAfterRead.indexOf(1), masked ? "masked" : "unmasked").toBe(4);
+      // Unmasked: made when four times the bytes arrived cover the announced 1 MiB (after the
+      // header, four reads hold a few bytes less than 256 KiB, so at the fifth). Masked: at the
+      // read that ends the message, where the kept reads are unmasked into it in one pass.
+      const lastRead = Math.floor((first.length - 1) / 65536);
+      expect(lastRead).toBe(16);
+      expect(arraysAfterRead.indexOf(1), masked ? "masked" : "unmasked").toBe(masked ? lastRead : 4);
     }
     // In two frames the size is not announced: the reads are kept to the end and copied there.
     // (Each frame's slices are long enough to be kept: a short one moves the message into the buffer.)
