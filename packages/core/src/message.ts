@@ -25,7 +25,7 @@ export interface MessageReaderOptions {
   readonly maxFragments: number;
   readonly streaming: boolean;
   readonly mask: MaskFunction;
-  readonly allocate: (size: number) => Uint8Array;
+  readonly allocate: (size: number, unmasks: boolean) => Uint8Array;
   readonly adoptInput: boolean;
   readonly textAs: "string" | "bytes";
   readonly validateUtf8: (bytes: Uint8Array) => boolean;
@@ -223,13 +223,13 @@ export class MessageReader {
         owned = this.#viewOf(src, start, n);
         if (maskKey !== null) this.#unmaskInPlace(src, start, n, maskKey, maskOffset, owned);
       } else {
-        owned = this.#options.allocate(n);
+        owned = this.#options.allocate(n, maskKey !== null);
         if (maskKey !== null) this.#options.mask(src, start, owned, 0, n, maskKey, maskOffset);
         else this.#copySlice(src, start, end, owned, 0);
       }
       this.#decodeChain(owned, messageEnd, events);
     } else if (this.#options.streaming) {
-      const owned = this.#options.allocate(n);
+      const owned = this.#options.allocate(n, maskKey !== null);
       if (maskKey !== null) this.#options.mask(src, start, owned, 0, n, maskKey, maskOffset);
       else this.#copySlice(src, start, end, owned, 0);
       this.#size += n;
@@ -252,8 +252,8 @@ export class MessageReader {
       this.#piecesLength += n;
     } else {
       this.#size += n;
-      if (this.#piecesLength !== 0 && n !== 0) this.#gatherPieces(n, frameRemaining);
-      const at = this.#reserve(n, frameRemaining);
+      if (this.#piecesLength !== 0 && n !== 0) this.#gatherPieces(n, frameRemaining, maskKey !== null);
+      const at = this.#reserve(n, frameRemaining, maskKey !== null);
       if (maskKey !== null) this.#options.mask(src, start, this.#buffer, at, n, maskKey, maskOffset);
       else this.#copySlice(src, start, end, this.#buffer, at);
       if (this.#opcode === Opcode.Text) this.#validate(this.#buffer, at, at + n);
@@ -323,10 +323,11 @@ export class MessageReader {
 
   /**
    * Copies the kept pieces into the reassembly buffer (empty until now), made with room for the
-   * slice of `n` bytes that comes next and sized from the `frameRemaining` bytes announced after it.
+   * slice of `n` bytes that comes next and sized from the `frameRemaining` bytes announced after it;
+   * `unmasks` says whether masked bytes are unmasked into it (for `allocate`).
    */
-  #gatherPieces(n: number, frameRemaining: number): void {
-    this.#reserve(this.#piecesLength + n, frameRemaining);
+  #gatherPieces(n: number, frameRemaining: number, unmasks: boolean): void {
+    this.#reserve(this.#piecesLength + n, frameRemaining, unmasks);
     this.#length = this.#copyPieces(this.#buffer, 0);
     this.#dropPieces();
   }
@@ -335,7 +336,7 @@ export class MessageReader {
   #joinPieces(): Uint8Array {
     const pieces = this.#pieces!;
     // A sole piece is the message: unmasked in place if it is still masked.
-    const data = this.#pieceCount > 1 ? this.#options.allocate(this.#piecesLength) : pieces[0]!;
+    const data = this.#pieceCount > 1 ? this.#options.allocate(this.#piecesLength, this.#pieceKeys![0] !== null) : pieces[0]!;
     this.#copyPieces(data, 0);
     this.#dropPieces();
     return data;
@@ -440,7 +441,7 @@ export class MessageReader {
       data = this.#viewOf(src, start, n);
     } else {
       // Masked text to decode is unmasked there too (its bytes are dead once decoded).
-      data = n > SLAB_MESSAGE_LIMIT ? this.#options.allocate(n) : this.#fromSlab(n, src.length - start);
+      data = n > SLAB_MESSAGE_LIMIT ? this.#options.allocate(n, maskKey !== null) : this.#fromSlab(n, src.length - start);
       if (maskKey !== null) this.#options.mask(src, start, data, 0, n, maskKey, maskOffset);
       else this.#copySlice(src, start, start + n, data, 0);
     }
@@ -536,7 +537,7 @@ export class MessageReader {
       if (this.#options.streaming) {
         this.#emitFragment(chunk, messageEnd && i === chunks.length - 1, events);
       } else {
-        const at = this.#reserve(chunk.length, 0);
+        const at = this.#reserve(chunk.length, 0, false);
         this.#buffer.set(chunk, at);
         if (this.#opcode === Opcode.Text) this.#validate(this.#buffer, at, at + chunk.length);
         this.#length = at + chunk.length;
@@ -588,8 +589,11 @@ export class MessageReader {
     this.#streamDecoder = null;
   }
 
-  /** Room for `n` more bytes in the buffer; returns where they go. See EAGER_BUFFER. */
-  #reserve(n: number, frameRemaining: number): number {
+  /**
+   * Room for `n` more bytes in the buffer; returns where they go. See EAGER_BUFFER. `unmasks`
+   * says whether masked bytes will be unmasked into it or plain ones copied (for `allocate`).
+   */
+  #reserve(n: number, frameRemaining: number, unmasks: boolean): number {
     const at = this.#length;
     const needed = at + n;
     if (needed > this.#buffer.length) {
@@ -600,7 +604,7 @@ export class MessageReader {
       const hint = ends ? needed + frameRemaining : Math.max(needed + frameRemaining, 2 * needed);
       const capacity = Math.max(needed, Math.min(hint, holdLimit(needed), this.#options.maxMessageSize));
       // Bytes past `#length` are never handed out (see #finish), so uninitialised memory is fine.
-      const grown = this.#options.allocate(capacity);
+      const grown = this.#options.allocate(capacity, unmasks);
       if (at !== 0) grown.set(this.#buffer.subarray(0, at));
       this.#buffer = grown;
     }

@@ -44,13 +44,15 @@ export interface CommonOptions {
   readonly mask?: MaskFunction;
   /**
    * Allocates the arrays that received messages of more than 4 KiB are assembled in. Core writes
-   * every byte it hands out, so the memory may be uninitialised: `@wsengine/node` passes
-   * `Buffer.allocUnsafeSlow`, which skips the zero-fill that `new Uint8Array(n)` does, for
-   * messages over 256 KiB (below that, copying into freshly zeroed memory measured faster on the
-   * bench's hosts). It must return a new array of exactly `size` bytes,
-   * shared with nothing. Default: `new Uint8Array(size)`.
+   * every byte it hands out, so the memory may be uninitialised. `unmasks` says what core writes
+   * with: true when it unmasks masked bytes into the array (a server's input), false when it
+   * copies plain bytes (a client's input, or an extension's output). `@wsengine/node` skips the
+   * zero-fill (`Buffer.allocUnsafeSlow`) only for the first: on the bench's AMD host, copying
+   * into freshly zeroed memory ran faster than into unzeroed memory, and unmasking did not. It
+   * must return a new array of exactly `size` bytes, shared with nothing. Default:
+   * `new Uint8Array(size)`.
    */
-  readonly allocate?: (size: number) => Uint8Array;
+  readonly allocate?: (size: number, unmasks: boolean) => Uint8Array;
   /**
    * Allocates the arrays outgoing frames are built in. `takeOutgoing()` hands each one (or a view
    * of its written part) to the caller and core never touches it again, so uninitialised memory

@@ -11,6 +11,7 @@ import {
   type MaskFunction,
   maskInto,
   Opcode,
+  permessageDeflate,
   ServerConnection,
 } from "../src/index.js";
 import { replacesIllFormed } from "../src/internal/utf8.js";
@@ -508,6 +509,61 @@ describe("allocate option", () => {
       expect(got).toHaveLength(sizes.length);
     }
     expect(calls).toBeGreaterThan(0);
+  });
+
+  it("says whether core unmasks into the array or copies plain bytes into it", () => {
+    const payload = new Uint8Array(300_000).map((_, i) => 0x20 + (i % 90));
+    // Some cases make no array (a message whole in one adopted read is a view of it; unmasked
+    // text whole in a read is decoded from it): these count the ones made.
+    const arrays = { server: 0, client: 0 };
+    const seen = (role: "server" | "client", opcode: Opcode, fragmented: boolean, adoptInput: boolean, readSize: number, streaming = false): boolean[] => {
+      const flags: boolean[] = [];
+      const allocate = (size: number, unmasks: boolean): Uint8Array => (flags.push(unmasks), new Uint8Array(size));
+      const masked = role === "server";
+      const frames = fragmented
+        ? [rawFrame(opcode, payload.subarray(0, 100_000), { masked, fin: false }), rawFrame(Opcode.Continuation, payload.subarray(100_000), { masked })]
+        : [rawFrame(opcode, payload, { masked })];
+      const wire = concat(frames);
+      const cuts = Array.from({ length: Math.ceil(wire.length / readSize) - 1 }, (_, i) => (i + 1) * readSize);
+      const options = { adoptInput, allocate, streaming };
+      const conn = role === "server" ? openServer(options) : openClient(options);
+      const events = splitAt(wire, cuts).flatMap((read) => conn.receive(read));
+      expect(events.filter((e) => e.type !== "binary-fragment" && e.type !== "text-fragment")).toHaveLength(streaming ? 0 : 1);
+      arrays[role] += flags.length;
+      return flags;
+    };
+    for (const opcode of [Opcode.Binary, Opcode.Text]) {
+      for (const fragmented of [false, true]) {
+        for (const adoptInput of [false, true]) {
+          // Whole in one read (a copying connection makes the message's array at once) or in 64 KiB reads.
+          // 99,000-byte reads leave short slices after kept ones, which move a message into its buffer.
+          for (const readSize of [1 << 20, 65536, 99_000]) {
+            // Every array a server's (masked) input fills is unmasked into; a client's is copied into.
+            expect(seen("server", opcode, fragmented, adoptInput, readSize).filter((unmasks) => !unmasks)).toEqual([]);
+            expect(seen("client", opcode, fragmented, adoptInput, readSize).filter((unmasks) => unmasks)).toEqual([]);
+          }
+        }
+      }
+      expect(seen("server", opcode, false, false, 65536, true).filter((unmasks) => !unmasks)).toEqual([]);
+      expect(seen("client", opcode, false, false, 65536, true).filter((unmasks) => unmasks)).toEqual([]);
+    }
+    expect(arrays.server).toBeGreaterThan(20);
+    expect(arrays.client).toBeGreaterThan(20);
+    // A compressed frame a copying connection reads: its payload is unmasked (server) or copied
+    // (client) into an array for the inflater.
+    const flags = { server: [] as boolean[], client: [] as boolean[] };
+    const recording = (into: boolean[]) => (size: number, unmasks: boolean) => (into.push(unmasks), new Uint8Array(size));
+    const extensions = [permessageDeflate()];
+    const pair = new ConnectedPair({ extensions, allocate: recording(flags.client) }, { extensions, allocate: recording(flags.server) });
+    const noise = new Uint8Array(20_000);
+    seededRandom(3)(noise);
+    pair.client.sendBinary(noise);
+    pair.server.sendBinary(noise);
+    pair.pump();
+    expect(pair.serverEvents.filter((e) => e.type === "binary")).toHaveLength(1);
+    expect(pair.clientEvents.filter((e) => e.type === "binary")).toHaveLength(1);
+    // Then the inflater's output, in more than one piece here, is copied into the message's array.
+    expect(flags).toEqual({ server: [true, false], client: [false, false] });
   });
 });
 

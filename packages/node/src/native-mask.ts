@@ -27,7 +27,7 @@ let loaded: MaskFunction | null | undefined;
 /**
  * `options` with Node's defaults for core filled in: bufferutil's mask loop when it is installed,
  * `Buffer.allocUnsafeSlow` (never the shared pool: core hands the whole array out) for message
- * buffers over 256 KiB (smaller ones are zero-filled: see ZEROED_MAX), views of shared unzeroed slabs for outgoing frames, which live only until the socket
+ * buffers core unmasks into (those it copies into are zero-filled: see allocateMessage), views of shared unzeroed slabs for outgoing frames, which live only until the socket
  * has written them, `adoptInput`, since a socket's `'data'` chunks are fresh buffers nobody
  * reads after us (a message whole in one chunk is then a view of it, as with `ws`), and
  * `buffer.isUtf8` (simdutf, what `ws` uses) to check text delivered as bytes, and Buffer's
@@ -48,15 +48,15 @@ export function withNodeDefaults<T extends CommonOptions>(options: T): T {
 }
 
 const allocateUninitialised = (size: number): Uint8Array => Buffer.allocUnsafeSlow(size);
-// Message buffers up to this size are zero-filled all the same. On the AMD EPYC host the bench
-// ran on, glibc's memmove copied a message's unmasked reads into freshly zeroed memory faster
-// than into malloc's unzeroed memory (the fill had already claimed the cache lines the copy
-// writes): parse of 64 KiB unmasked text with bufferutil went 92-105 k -> 112-117 k msg/s, and
-// binary 138-154 k -> 159-162 k (three alternating pairs); 256 KiB binary 35-37 k -> 45-46 k.
-// Unmasking into the array (masked input) was a tie up to 256 KiB and ~5 % faster unzeroed at
-// 512 KiB and 1 MiB: there the zero-fill stops paying.
-const ZEROED_MAX = 256 * 1024;
-const allocateMessage = (size: number): Uint8Array => (size <= ZEROED_MAX ? new Uint8Array(size) : Buffer.allocUnsafeSlow(size));
+// Message buffers core copies plain bytes into are zero-filled all the same; those it unmasks
+// into are not. On the AMD EPYC host the bench ran on, glibc's memmove copied into freshly zeroed
+// memory faster than into malloc's unzeroed memory (the fill had already claimed the cache lines
+// the copy writes), while bufferutil's unmasking loop ran faster unzeroed. Parse with bufferutil,
+// in-process (bench/inproc/parse.ts, alternating processes): 64 KiB unmasked text 92-105 k ->
+// 112-117 k msg/s zeroed, 1 MiB unmasked text 5.3-5.6 k -> 6.3-6.5 k and binary 7.2 k -> 8.5 k;
+// 1 MiB masked binary (a throwaway harness) 7.6-8.0 k zeroed against 9.4-9.7 k unzeroed, a tie up
+// to 256 KiB.
+const allocateMessage = (size: number, unmasks: boolean): Uint8Array => (unmasks ? Buffer.allocUnsafeSlow(size) : new Uint8Array(size));
 // Outgoing frames live only until the socket has written them, so they may share slabs, one set
 // for the process as Node's Buffer pool is. Not that pool: its 8 KiB slabs hold two 3 KiB runs
 // (the room a 1 KiB string may need), and a new slab costs ~2 µs.
