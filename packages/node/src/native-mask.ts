@@ -27,12 +27,13 @@ let loaded: MaskFunction | null | undefined;
 /**
  * `options` with Node's defaults for core filled in: bufferutil's mask loop when it is installed,
  * `Buffer.allocUnsafeSlow` (never the shared pool: core hands the whole array out) for message
- * buffers core unmasks into (those it copies into are zero-filled: see allocateMessage), views of shared unzeroed slabs for outgoing frames, which live only until the socket
- * has written them, `adoptInput`, since a socket's `'data'` chunks are fresh buffers nobody
- * reads after us (a message whole in one chunk is then a view of it, as with `ws`), and
- * `buffer.isUtf8` (simdutf, what `ws` uses) to check text delivered as bytes, and Buffer's
- * `utf8Slice` to decode short text straight from its read (core's `decodeUtf8Slice`). Options the
- * caller set win; pass `adoptInput: false` when feeding chunks you reuse.
+ * buffers core unmasks into (those it copies into are zero-filled: see allocateMessage), views
+ * of shared unzeroed slabs for outgoing frames, which live only until the socket has written
+ * them, `adoptInput`, since a socket's `'data'` chunks are fresh buffers nobody reads after us
+ * (a message whole in one chunk is then a view of it, as with `ws`), and `buffer.isUtf8`
+ * (simdutf, what `ws` uses) to check text delivered as bytes, and Buffer's `utf8Slice` to decode
+ * short text straight from its read (core's `decodeUtf8Slice`). Options the caller set win; pass
+ * `adoptInput: false` when feeding chunks you reuse.
  */
 export function withNodeDefaults<T extends CommonOptions>(options: T): T {
   const mask = options.mask ?? nativeMask();
@@ -50,13 +51,13 @@ export function withNodeDefaults<T extends CommonOptions>(options: T): T {
 const allocateUninitialised = (size: number): Uint8Array => Buffer.allocUnsafeSlow(size);
 // Message buffers core copies plain bytes into are zero-filled all the same; those it unmasks
 // into are not. On the AMD EPYC host the bench ran on, glibc's memmove copied into freshly zeroed
-// memory faster than into malloc's unzeroed memory (the fill had already claimed the cache lines
-// the copy writes), while bufferutil's unmasking loop ran faster unzeroed. Parse with bufferutil,
+// memory faster than into malloc's unzeroed memory (presumably because the fill has already
+// claimed the cache lines the copy writes), while bufferutil's unmasking loop ran faster unzeroed. Parse with bufferutil,
 // in-process (bench/inproc/parse.ts, alternating processes): 64 KiB unmasked text 92-105 k ->
 // 112-117 k msg/s zeroed, 1 MiB unmasked text 5.3-5.6 k -> 6.3-6.5 k and binary 7.2 k -> 8.5 k;
 // 1 MiB masked binary (a throwaway harness) 7.6-8.0 k zeroed against 9.4-9.7 k unzeroed, a tie up
 // to 256 KiB.
-const allocateMessage = (size: number, unmasks: boolean): Uint8Array => (unmasks ? Buffer.allocUnsafeSlow(size) : new Uint8Array(size));
+const allocateMessage = (size: number, unmasks: boolean): Uint8Array => (unmasks ? allocateUninitialised(size) : new Uint8Array(size));
 // Outgoing frames live only until the socket has written them, so they may share slabs, one set
 // for the process as Node's Buffer pool is. Not that pool: its 8 KiB slabs hold two 3 KiB runs
 // (the room a 1 KiB string may need), and a new slab costs ~2 µs.
