@@ -50,13 +50,13 @@ export function withNodeDefaults<T extends CommonOptions>(options: T): T {
 
 const allocateUninitialised = (size: number): Uint8Array => Buffer.allocUnsafeSlow(size);
 // Message buffers core copies plain bytes into are zero-filled all the same; those it unmasks
-// into are not. On the AMD EPYC host the bench ran on, glibc's memmove copied into freshly zeroed
-// memory faster than into malloc's unzeroed memory (presumably because the fill has already
-// claimed the cache lines the copy writes), while bufferutil's unmasking loop ran faster unzeroed. Parse with bufferutil,
-// in-process (bench/inproc/parse.ts, alternating processes): 64 KiB unmasked text 92-105 k ->
-// 112-117 k msg/s zeroed, 1 MiB unmasked text 5.3-5.6 k -> 6.3-6.5 k and binary 7.2 k -> 8.5 k;
-// 1 MiB masked binary (a throwaway harness) 7.6-8.0 k zeroed against 9.4-9.7 k unzeroed, a tie up
-// to 256 KiB.
+// into are not. On the AMD EPYC host the bench ran on, glibc's memmove copied into freshly
+// zeroed memory faster than into malloc's unzeroed memory (presumably because the fill has
+// already claimed the cache lines the copy writes), while bufferutil's unmasking loop ran faster
+// unzeroed. Parse with bufferutil, in-process (bench/inproc/parse.ts, alternating processes):
+// 64 KiB unmasked text 92-105 k -> 112-117 k msg/s zeroed, 1 MiB unmasked text 5.3-5.6 k ->
+// 6.3-6.5 k and binary 7.2 k -> 8.5 k; 1 MiB masked binary (a throwaway harness) 7.6-8.0 k
+// zeroed against 9.4-9.7 k unzeroed, a tie up to 256 KiB.
 const allocateMessage = (size: number, unmasks: boolean): Uint8Array => (unmasks ? allocateUninitialised(size) : new Uint8Array(size));
 // Outgoing frames live only until the socket has written them, so they may share slabs, one set
 // for the process as Node's Buffer pool is. Not that pool: its 8 KiB slabs hold two 3 KiB runs
